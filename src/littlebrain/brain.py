@@ -1,0 +1,140 @@
+"""The Brain: regions wired into one agent, stepped once per environment step.
+
+    action = brain.step(observation, feedback)
+
+`feedback` is whatever the world returned for the previous action (a reward, or 0 where the
+world has no reward channel). At the end of an episode the world's last signal is delivered with
+`brain.end_episode(observation, feedback, terminated)`, so that a death or a win reaches the
+regions that learn from it. Learning happens inside these calls: there is no training phase.
+
+A concrete brain builds its regions in `__init__` and wires them in `think`; the wiring of each
+brain lives in one short file under `littlebrain.brains`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+
+from littlebrain.errors import EnvironmentSpecError, ObservationError
+from littlebrain.region import Region
+from littlebrain.rng import make_rng, rng_state_array, set_rng_state
+
+
+def require_discrete(action_space: gym.Space) -> int:
+    """Number of actions of a Discrete space; a clear error for anything else."""
+    if not isinstance(action_space, gym.spaces.Discrete):
+        raise EnvironmentSpecError(
+            f"littlebrain supports Discrete action spaces only for now, got {action_space}"
+        )
+    if action_space.start != 0:
+        raise EnvironmentSpecError("Discrete action spaces must start at 0")
+    return int(action_space.n)
+
+
+class Brain(ABC):
+    """Base class: input checks, the shared random generator, state of all regions."""
+
+    #: short name used on the command line and in config files
+    name: ClassVar[str]
+    #: one line saying what this brain is, shown in run summaries
+    description: ClassVar[str]
+    #: the typed, validated configuration dataclass of this brain
+    Config: ClassVar[type]
+
+    def __init__(
+        self, observation_space: gym.Space, action_space: gym.Space, config: Any, seed: int
+    ) -> None:
+        if not isinstance(observation_space, gym.spaces.Box):
+            raise EnvironmentSpecError(
+                f"littlebrain needs a Box observation space (an array), got {observation_space}"
+            )
+        self.observation_shape = tuple(observation_space.shape)
+        self.n_actions = require_discrete(action_space)
+        self.config = config
+        self.rng = make_rng(seed)
+        self.regions: dict[str, Region] = {}
+
+    # -- the public step API -------------------------------------------------------------
+    def step(self, observation: np.ndarray, feedback: float = 0.0) -> int:
+        observation, feedback = self._check(observation, feedback)
+        action = int(self.think(observation, feedback))
+        if not 0 <= action < self.n_actions:
+            raise RuntimeError(f"{self.name} chose action {action} outside [0, {self.n_actions})")
+        return action
+
+    def end_episode(self, observation: np.ndarray, feedback: float, terminated: bool) -> None:
+        observation, feedback = self._check(observation, feedback)
+        self.conclude(observation, feedback, terminated)
+        for region in self.regions.values():
+            region.reset_episode()
+
+    @abstractmethod
+    def think(self, observation: np.ndarray, feedback: float) -> int:
+        """The wiring: pass the observation through the regions and return an action."""
+
+    def conclude(self, observation: np.ndarray, feedback: float, terminated: bool) -> None:  # noqa: B027
+        """Deliver the episode's last feedback; `terminated` is False when it was cut short."""
+
+    # -- learning switch and facts ----------------------------------------------------------
+    @property
+    def learns(self) -> bool:
+        return any(region.learns for region in self.regions.values())
+
+    def freeze(self, frozen: bool = True) -> None:
+        for region in self.regions.values():
+            region.freeze(frozen)
+
+    def config_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.config)
+
+    # -- state --------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        state = {"brain.rng": rng_state_array(self.rng)}
+        for region_name, region in self.regions.items():
+            for key, value in region.state_dict().items():
+                state[f"{region_name}.{key}"] = value
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore all regions; raises ValueError naming the first array that does not fit."""
+        known = {"brain"} | set(self.regions)
+        foreign = sorted({key.split(".", 1)[0] for key in state} - known)
+        if foreign:
+            raise ValueError(f"state holds regions this brain does not have: {foreign}")
+        if "brain.rng" not in state:
+            raise ValueError("state lacks the brain's random-generator state")
+        for region_name, region in self.regions.items():
+            prefix = f"{region_name}."
+            region.load_state_dict(
+                {
+                    key[len(prefix) :]: value
+                    for key, value in state.items()
+                    if key.startswith(prefix)
+                }
+            )
+        set_rng_state(self.rng, state["brain.rng"])
+
+    # -- input checks -------------------------------------------------------------------
+    def _check(self, observation: Any, feedback: Any) -> tuple[np.ndarray, float]:
+        observation = np.asarray(observation)
+        if observation.shape != self.observation_shape:
+            raise ObservationError(
+                f"observation has shape {observation.shape}, expected {self.observation_shape}"
+            )
+        if observation.dtype.kind not in "biuf":
+            raise ObservationError(f"observation has non-numeric dtype {observation.dtype}")
+        if observation.dtype.kind == "f" and not np.all(np.isfinite(observation)):
+            raise ObservationError("observation contains NaN or infinite values")
+        try:
+            feedback = float(feedback)
+        except (TypeError, ValueError):
+            raise ObservationError(f"feedback must be a number, got {feedback!r}") from None
+        if not math.isfinite(feedback):
+            raise ObservationError(f"feedback must be finite, got {feedback}")
+        return observation, feedback

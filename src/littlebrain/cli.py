@@ -1,0 +1,206 @@
+"""The `littlebrain` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from littlebrain import __version__
+from littlebrain.config import RunConfig, from_dict, read_config_file
+from littlebrain.envs import ALIASES
+from littlebrain.errors import LittlebrainError
+
+DEFAULTS = RunConfig()
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seeds are non-negative, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="littlebrain",
+        description="Small brains of biologically inspired regions that learn online, "
+        "step by step, with local rules only.",
+        epilog="Run `littlebrain COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"littlebrain {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="run a brain in a world, learning online, into a resumable run folder",
+        description="Run a brain in a Gymnasium world with a Discrete action space. The run "
+        "folder gets config.json, metrics.csv (a row per episode), checkpoints/, summary.json "
+        "and learning_curve.png. Settings: defaults < --config file < command-line flags.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    run.add_argument(
+        "env", metavar="ENV", help=f"a world: {', '.join(sorted(ALIASES))}, or any Gymnasium id"
+    )
+    run.add_argument(
+        "--steps",
+        type=_positive_int,
+        default=None,
+        help=f"environment steps to run (default {DEFAULTS.steps:,})",
+    )
+    run.add_argument(
+        "--seed", type=_seed, default=None, help="seed of the world and the brain (default 0)"
+    )
+    run.add_argument(
+        "--size", type=_positive_int, default=None, help="board size (Snake; default 10)"
+    )
+    run.add_argument("--brain", default=None, help=f"which brain (default {DEFAULTS.brain!r})")
+    run.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="JSON or TOML file with run settings (see config.json of any run)",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="run folder to create (default runs/<env>-seed<S>-<time>)",
+    )
+    run.add_argument(
+        "--checkpoint-every",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"steps between checkpoints (default {DEFAULTS.checkpoint_every:,})",
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
+
+    resume = commands.add_parser(
+        "resume",
+        help="continue a run from its last checkpoint",
+        description="Continue a run from its newest checkpoint, bit for bit as if it had never "
+        "stopped. Metric rows written after that checkpoint are dropped and written again.",
+    )
+    resume.add_argument("run_dir", type=Path, metavar="DIR", help="the run folder")
+    resume.add_argument(
+        "--steps",
+        type=_positive_int,
+        default=None,
+        help="new total step budget (default: the run's own)",
+    )
+    resume.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
+
+    commands.add_parser(
+        "brains",
+        help="list the brains littlebrain can run",
+        description="List the brains littlebrain can run.",
+    )
+    return parser
+
+
+def _run_config(args: argparse.Namespace) -> RunConfig:
+    data = read_config_file(args.config) if args.config else {}
+    data = dict(data)
+    data["env"] = args.env
+    if args.size is not None:
+        data["env_kwargs"] = {**data.get("env_kwargs", {}), "size": args.size}
+    for flag, key in (
+        ("steps", "steps"),
+        ("seed", "seed"),
+        ("brain", "brain"),
+        ("checkpoint_every", "checkpoint_every"),
+    ):
+        if getattr(args, flag) is not None:
+            data[key] = getattr(args, flag)
+    return from_dict(RunConfig, data, "config")
+
+
+def _default_out(config: RunConfig) -> Path:
+    short = config.env.replace("/", "-").replace(":", "-").lower()
+    base = Path("runs") / f"{short}-seed{config.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out, n = base, 1
+    while out.exists():
+        n += 1
+        out = base.with_name(f"{base.name}-{n}")
+    return out
+
+
+def _print_summary(summary: dict, folder: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"run {folder}", show_header=False)
+    sitting = summary["this_sitting"]
+    rows = [
+        ("world", summary["env"]),
+        ("brain", summary["brain_description"]),
+        ("steps", f"{summary['steps']:,} of {summary['steps_budget']:,}"),
+        ("episodes", f"{summary['episodes']:,}"),
+        ("mean score, last 100 episodes", _fmt(summary["mean_score_last_100"])),
+        ("best episode score", _fmt(summary["best_score"])),
+        ("steps/s (this sitting)", _fmt(sitting["steps_per_second"], ",.0f")),
+        ("wall seconds (this sitting)", _fmt(sitting["wall_seconds"], ".1f")),
+    ]
+    for key, value in rows:
+        table.add_row(key, value)
+    Console().print(table)
+
+
+def _fmt(value: float | None, spec: str = ".2f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "brains":
+            from littlebrain.brains import BRAINS, DEFAULT_BRAIN
+
+            for name, cls in sorted(BRAINS.items()):
+                mark = " (default)" if name == DEFAULT_BRAIN else ""
+                print(f"{name}{mark}: {cls.description}")
+            return 0
+
+        from littlebrain.runs import Session
+
+        if args.command == "run":
+            config = _run_config(args)
+            session = Session.start(config, args.out or _default_out(config))
+        else:
+            session = Session.resume(args.run_dir, steps=args.steps)
+        if not args.quiet:
+            print(f"run folder: {session.folder.path}", file=sys.stderr)
+        summary = session.run(show_progress=not args.quiet)
+        if not args.quiet:
+            _print_summary(summary, session.folder.path)
+        return 0
+    except LittlebrainError as error:
+        print(f"littlebrain: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "littlebrain: interrupted; `littlebrain resume DIR` continues from the last checkpoint",
+            file=sys.stderr,
+        )
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Typed, validated run configuration, saved in full with every run.
+
+Configuration files are JSON or TOML with the fields of `RunConfig`; the brain's own settings
+sit under `brain_config` and are validated against that brain's `Config` dataclass. Every bad
+value raises `ConfigError` with one line naming the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from littlebrain.errors import ConfigError
+
+
+def _type_ok(value: Any, annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, arg) for arg in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is float:
+        return (
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        )
+    if annotation is str:
+        return isinstance(value, str)
+    if origin is dict or annotation is dict:
+        return isinstance(value, dict)
+    if origin is tuple:
+        return isinstance(value, list | tuple)
+    return True
+
+
+def from_dict(cls: type, data: Any, where: str) -> Any:
+    """Build dataclass `cls` from a dict, rejecting unknown keys and wrongly typed values."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} must be a table of settings, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        known = ", ".join(names) or "none"
+        raise ConfigError(f"unknown setting {where}.{unknown[0]} (known: {known})")
+    values = {}
+    for name, value in data.items():
+        if not _type_ok(value, hints[name]):
+            shown = getattr(hints[name], "__name__", str(hints[name]))
+            raise ConfigError(f"{where}.{name} must be {shown}, got {value!r}")
+        if typing.get_origin(hints[name]) is tuple:
+            value = tuple(value)
+        if isinstance(value, int) and hints[name] is float:
+            value = float(value)
+        values[name] = value
+    try:
+        return cls(**values)
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error}") from None
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One run: which world, which brain, how long, which seed, how often to checkpoint."""
+
+    env: str = "littlebrain/Snake-v0"
+    env_kwargs: dict = field(default_factory=dict)
+    brain: str = "random"
+    brain_config: dict = field(default_factory=dict)
+    steps: int = 200_000
+    seed: int = 0
+    checkpoint_every: int = 50_000
+    keep_checkpoints: int = 2
+
+    def __post_init__(self) -> None:
+        check(bool(self.env), "env must name a Gymnasium environment")
+        check(self.steps >= 1, f"steps must be at least 1, got {self.steps}")
+        check(0 <= self.seed < 2**63, f"seed must be in [0, 2**63), got {self.seed}")
+        check(self.checkpoint_every >= 1, "checkpoint_every must be at least 1")
+        check(self.keep_checkpoints >= 1, "keep_checkpoints must be at least 1")
+        try:
+            json.dumps(self.env_kwargs)
+        except TypeError:
+            raise ConfigError("env_kwargs must hold plain JSON values") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> RunConfig:
+        return from_dict(RunConfig, {**self.to_dict(), **changes}, "config")
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """Read a JSON or TOML file into a dict; a clear error for anything unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() == ".toml":
+            return tomllib.loads(text)
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"cannot read config file {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a table of settings")
+    return data

@@ -1,0 +1,16 @@
+"""littlebrain's worlds, registered with Gymnasium under the `littlebrain/` namespace."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+
+#: short names accepted by the command line, mapped to Gymnasium ids
+ALIASES: dict[str, str] = {"snake": "littlebrain/Snake-v0"}
+
+
+def register_envs() -> None:
+    if "littlebrain/Snake-v0" not in gym.registry:
+        gym.register(id="littlebrain/Snake-v0", entry_point="littlebrain.envs.snake:SnakeEnv")
+
+
+register_envs()

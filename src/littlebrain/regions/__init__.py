@@ -1,0 +1,1 @@
+"""The regions littlebrain builds brains from: one module each, named for what it does."""

@@ -1,0 +1,365 @@
+"""Run folders: everything one run produced, resumable bit for bit.
+
+    <run>/config.json          the full validated config, package version, git commit
+    <run>/metrics.csv          one row per episode, appended and flushed as episodes end
+    <run>/checkpoints/step-N/  arrays.npz + meta.json (see littlebrain.checkpoint)
+    <run>/summary.json         headline figures, rewritten at the end of each sitting
+    <run>/learning_curve.png   score against environment steps
+    <run>/commands.txt         every command line that worked on this folder
+
+Resuming loads the newest checkpoint, drops metric rows written after it (the resumed run
+writes them again, identically), and continues. Nothing in the folder is touched until the
+config, the world, the brain and the checkpoint have all been checked.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from littlebrain import __version__
+from littlebrain.brain import Brain
+from littlebrain.brains import BRAINS
+from littlebrain.checkpoint import load_checkpoint, save_checkpoint, write_json_atomic
+from littlebrain.config import RunConfig, from_dict
+from littlebrain.envs import ALIASES
+from littlebrain.errors import (
+    CheckpointError,
+    ConfigError,
+    EnvironmentSpecError,
+    RunFolderError,
+)
+from littlebrain.loop import AgentLoop, EpisodeRecord
+
+METRIC_FIELDS = ("step", "episode", "score", "length", "return", "wall_seconds")
+
+
+# -- building the world and the brain from a config ---------------------------------------
+def resolve_env_id(name: str) -> str:
+    return ALIASES.get(name.lower(), name)
+
+
+def make_env(config: RunConfig, **overrides: Any) -> gym.Env:
+    env_id = resolve_env_id(config.env)
+    try:
+        return gym.make(env_id, **{**config.env_kwargs, **overrides})
+    except gym.error.Error as error:
+        known = ", ".join(sorted(ALIASES))
+        raise EnvironmentSpecError(
+            f"unknown environment {config.env!r} ({error}); littlebrain's own: {known}"
+        ) from None
+    except (TypeError, ValueError) as error:
+        raise ConfigError(
+            f"environment {env_id} rejects env_kwargs {config.env_kwargs}: {error}"
+        ) from None
+
+
+def brain_class(name: str) -> type[Brain]:
+    if name not in BRAINS:
+        raise ConfigError(f"unknown brain {name!r} (known: {', '.join(sorted(BRAINS))})")
+    return BRAINS[name]
+
+
+def resolve_config(config: RunConfig) -> RunConfig:
+    """The config with the brain's settings validated and every default written out."""
+    brain_config = from_dict(brain_class(config.brain).Config, config.brain_config, "brain_config")
+    return config.replace(brain_config=dataclasses.asdict(brain_config))
+
+
+def make_brain(config: RunConfig, env: gym.Env) -> Brain:
+    cls = brain_class(config.brain)
+    brain_config = from_dict(cls.Config, config.brain_config, "brain_config")
+    return cls(env.observation_space, env.action_space, brain_config, config.seed)
+
+
+def _git_commit() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("-dirty" if dirty else "") if commit else None
+
+
+def provenance() -> dict[str, Any]:
+    return {
+        "littlebrain_version": __version__,
+        "git_commit": _git_commit(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "gymnasium": gym.__version__,
+        "machine": f"{platform.system()} {platform.machine()} {platform.processor()}".strip(),
+    }
+
+
+# -- the folder -------------------------------------------------------------------------------
+class RunFolder:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.config_path = self.path / "config.json"
+        self.metrics_path = self.path / "metrics.csv"
+        self.checkpoints_dir = self.path / "checkpoints"
+        self.summary_path = self.path / "summary.json"
+        self.plot_path = self.path / "learning_curve.png"
+        self.commands_path = self.path / "commands.txt"
+
+    @classmethod
+    def create(cls, path: str | Path, config: RunConfig) -> RunFolder:
+        folder = cls(path)
+        if folder.path.exists() and (not folder.path.is_dir() or any(folder.path.iterdir())):
+            hint = " (resume it with `littlebrain resume`)" if folder.config_path.exists() else ""
+            raise RunFolderError(f"{folder.path} already exists and is not empty{hint}")
+        folder.path.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(folder.config_path, {"config": config.to_dict(), **provenance()})
+        with open(folder.metrics_path, "w", newline="", encoding="utf-8") as file:
+            csv.writer(file).writerow(METRIC_FIELDS)
+        return folder
+
+    @classmethod
+    def open(cls, path: str | Path) -> tuple[RunFolder, RunConfig]:
+        folder = cls(path)
+        if not folder.config_path.is_file():
+            raise RunFolderError(f"{folder.path} is not a littlebrain run folder (no config.json)")
+        try:
+            saved = json.loads(folder.config_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise RunFolderError(f"{folder.config_path} is unreadable: {error}") from None
+        if not isinstance(saved, dict) or "config" not in saved:
+            raise RunFolderError(f"{folder.config_path} is not a littlebrain run config")
+        config = resolve_config(from_dict(RunConfig, saved["config"], "config"))
+        return folder, config
+
+    def record_command(self) -> None:
+        with open(self.commands_path, "a", encoding="utf-8") as file:
+            file.write(" ".join(shlex.quote(arg) for arg in ["littlebrain", *sys.argv[1:]]) + "\n")
+
+    def update_config(self, config: RunConfig) -> None:
+        saved = json.loads(self.config_path.read_text(encoding="utf-8"))
+        write_json_atomic(self.config_path, {**saved, "config": config.to_dict()})
+
+    # -- checkpoints --
+    def checkpoints(self) -> list[Path]:
+        if not self.checkpoints_dir.is_dir():
+            return []
+        found = [p for p in self.checkpoints_dir.glob("step-*") if p.is_dir()]
+        return sorted(found, key=lambda p: int(p.name.split("-")[1]))
+
+    def save_checkpoint(
+        self, arrays: dict[str, np.ndarray], meta: dict[str, Any], keep: int
+    ) -> None:
+        save_checkpoint(self.checkpoints_dir / f"step-{meta['step']:012d}", arrays, meta)
+        for old in self.checkpoints()[:-keep]:
+            shutil.rmtree(old)
+
+    # -- metrics --
+    def append_metrics(self, record: EpisodeRecord, wall_seconds: float) -> None:
+        with open(self.metrics_path, "a", newline="", encoding="utf-8") as file:
+            csv.writer(file).writerow(
+                [
+                    record.step,
+                    record.episode,
+                    f"{record.score:g}",
+                    record.length,
+                    f"{record.episode_return:.6g}",
+                    f"{wall_seconds:.3f}",
+                ]
+            )
+            file.flush()
+
+    def read_metrics(self) -> dict[str, np.ndarray]:
+        return read_metrics(self.metrics_path)
+
+    def truncate_metrics(self, last_step: int) -> None:
+        """Keep the header and the rows of episodes that ended at or before `last_step`."""
+        with open(self.metrics_path, newline="", encoding="utf-8") as file:
+            rows = list(csv.reader(file))
+        kept = [rows[0]] + [
+            row
+            for row in rows[1:]
+            if len(row) == len(METRIC_FIELDS) and row[0].isdigit() and int(row[0]) <= last_step
+        ]
+        if len(kept) == len(rows):
+            return
+        tmp = self.metrics_path.with_name(".metrics.csv.tmp")
+        with open(tmp, "w", newline="", encoding="utf-8") as file:
+            csv.writer(file).writerows(kept)
+        tmp.replace(self.metrics_path)
+
+
+def read_metrics(path: str | Path) -> dict[str, np.ndarray]:
+    """metrics.csv as one float array per column (complete rows only)."""
+    with open(path, newline="", encoding="utf-8") as file:
+        reader = csv.reader(file)
+        header = next(reader, None)
+        if header is None or tuple(header) != METRIC_FIELDS:
+            raise RunFolderError(f"{path} is not a littlebrain metrics file")
+        rows = [row for row in reader if len(row) == len(METRIC_FIELDS)]
+    table = np.asarray(rows, dtype=np.float64).reshape(-1, len(METRIC_FIELDS))
+    return {name: table[:, i] for i, name in enumerate(METRIC_FIELDS)}
+
+
+# -- running ------------------------------------------------------------------------------------
+class Session:
+    """One sitting of a run: a new run, or a resumed one, up to `config.steps`."""
+
+    def __init__(
+        self,
+        folder: RunFolder,
+        config: RunConfig,
+        env: gym.Env,
+        brain: Brain,
+        loop: AgentLoop,
+        wall_offset: float,
+    ) -> None:
+        self.folder, self.config, self.env, self.brain, self.loop = folder, config, env, brain, loop
+        self.wall_offset = wall_offset
+
+    @classmethod
+    def start(cls, config: RunConfig, out: str | Path) -> Session:
+        config = resolve_config(config)
+        env = make_env(config)
+        brain = make_brain(config, env)  # everything is checked before the folder is made
+        folder = RunFolder.create(out, config)
+        folder.record_command()
+        return cls(folder, config, env, brain, AgentLoop(env, brain, config.seed), 0.0)
+
+    @classmethod
+    def resume(cls, path: str | Path, steps: int | None = None) -> Session:
+        folder, config = RunFolder.open(path)
+        if steps is not None:
+            config = config.replace(steps=steps)
+        env = make_env(config)
+        brain = make_brain(config, env)
+        loop = AgentLoop(env, brain, config.seed)
+        wall_offset = 0.0
+        checkpoints = folder.checkpoints()
+        if checkpoints:
+            arrays, meta = load_checkpoint(checkpoints[-1])
+            if meta.get("brain") != config.brain:
+                raise CheckpointError(
+                    f"checkpoint {checkpoints[-1]} belongs to brain {meta.get('brain')!r}, "
+                    f"the run uses {config.brain!r}"
+                )
+            brain_state = {k: v for k, v in arrays.items() if not k.startswith("loop.")}
+            try:
+                brain.load_state_dict(brain_state)
+            except ValueError as error:
+                raise CheckpointError(
+                    f"checkpoint {checkpoints[-1]} does not fit the brain: {error}"
+                ) from None
+            loop.restore(arrays, meta)
+            wall_offset = float(meta.get("wall_seconds", 0.0))
+        if loop.step_count > config.steps:
+            raise ConfigError(
+                f"--steps {config.steps} is less than the {loop.step_count} already run"
+            )
+        folder.read_metrics()  # refuse a damaged metrics file before changing anything
+        folder.truncate_metrics(loop.step_count)
+        if steps is not None:
+            folder.update_config(config)
+        folder.record_command()
+        return cls(folder, config, env, brain, loop, wall_offset)
+
+    def checkpoint(self, wall_seconds: float) -> None:
+        loop_arrays, loop_meta = self.loop.state()
+        arrays = {**self.brain.state_dict(), **loop_arrays}
+        meta = {
+            **loop_meta,
+            "brain": self.config.brain,
+            "wall_seconds": wall_seconds,
+            "littlebrain_version": __version__,
+        }
+        self.folder.save_checkpoint(arrays, meta, keep=self.config.keep_checkpoints)
+
+    def run(self, show_progress: bool = True) -> dict[str, Any]:
+        from littlebrain.progress import RunProgress
+
+        config, loop = self.config, self.loop
+        first_step = loop.step_count
+        started, cpu_started = time.perf_counter(), time.process_time()
+        recent: deque[float] = deque(
+            self.folder.read_metrics()["score"][-100:].tolist(), maxlen=100
+        )
+        with RunProgress(config.steps, first_step, enabled=show_progress) as progress:
+            while loop.step_count < config.steps:
+                record = loop.advance()
+                if record is not None:
+                    recent.append(record.score)
+                    wall = self.wall_offset + time.perf_counter() - started
+                    self.folder.append_metrics(record, wall)
+                step = loop.step_count
+                if step % config.checkpoint_every == 0 or step == config.steps:
+                    self.checkpoint(self.wall_offset + time.perf_counter() - started)
+                if step % 500 == 0 or step == config.steps:
+                    progress.update(step, float(np.mean(recent)) if recent else None)
+        elapsed = time.perf_counter() - started
+        summary = self.summarise(
+            steps_run=loop.step_count - first_step,
+            seconds=elapsed,
+            cpu_seconds=time.process_time() - cpu_started,
+        )
+        self.env.close()
+        return summary
+
+    def summarise(self, steps_run: int, seconds: float, cpu_seconds: float) -> dict[str, Any]:
+        from littlebrain.plots import plot_learning_curve
+
+        metrics = self.folder.read_metrics()
+        last = metrics["score"][-100:]
+        summary = {
+            "env": resolve_env_id(self.config.env),
+            "brain": self.config.brain,
+            "brain_description": type(self.brain).description,
+            "learns": self.brain.learns,
+            "seed": self.config.seed,
+            "steps": self.loop.step_count,
+            "steps_budget": self.config.steps,
+            "finished": self.loop.step_count >= self.config.steps,
+            "episodes": int(len(metrics["score"])),
+            "mean_score_last_100": float(last.mean()) if len(last) else None,
+            "best_score": float(metrics["score"].max()) if len(last) else None,
+            "mean_length_last_100": float(metrics["length"][-100:].mean()) if len(last) else None,
+            "wall_seconds_total": self.wall_offset + seconds,
+            "this_sitting": {
+                "steps": steps_run,
+                "wall_seconds": seconds,
+                "cpu_seconds": cpu_seconds,
+                "steps_per_second": steps_run / seconds if seconds > 0 else None,
+            },
+            **provenance(),
+        }
+        write_json_atomic(self.folder.summary_path, summary)
+        if len(metrics["score"]):
+            plot_learning_curve(
+                metrics,
+                self.folder.plot_path,
+                title=f"{summary['env']} · {summary['brain_description']} · seed {summary['seed']}",
+            )
+        return summary
+
