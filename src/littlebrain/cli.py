@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             session = Session.resume(args.run_dir, steps=args.steps)
         if not args.quiet:
-            print(f"run folder: {session.folder.path}", file=sys.stderr)
+            print(f"run folder: {session.folder.path}")
         summary = session.run(show_progress=not args.quiet)
         if not args.quiet:
             _print_summary(summary, session.folder.path)

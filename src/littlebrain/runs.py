@@ -40,6 +40,7 @@ from littlebrain.errors import (
     CheckpointError,
     ConfigError,
     EnvironmentSpecError,
+    ObservationError,
     RunFolderError,
 )
 from littlebrain.loop import AgentLoop, EpisodeRecord
@@ -308,7 +309,12 @@ class Session:
         )
         with RunProgress(config.steps, first_step, enabled=show_progress) as progress:
             while loop.step_count < config.steps:
-                record = loop.advance()
+                try:
+                    record = loop.advance()
+                except ObservationError as error:
+                    raise ObservationError(
+                        f"{resolve_env_id(config.env)}, step {loop.step_count + 1}: {error}"
+                    ) from None
                 if record is not None:
                     recent.append(record.score)
                     wall = self.wall_offset + time.perf_counter() - started
