@@ -189,3 +189,20 @@ def test_invalid_action_is_refused():
     env.reset(seed=0)
     with pytest.raises(ValueError, match="invalid action"):
         env.step(3)
+
+
+def test_egocentric_view_centres_the_head_and_turns_with_it():
+    env = SnakeEnv(view="egocentric")
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (19, 19, 3) and env.observation_space.contains(obs)
+    set_state(env, [(5, 5), (5, 4), (5, 3)], heading=1, food=(5, 7))
+    obs = env._observation()
+    centre = 9
+    assert obs[centre - 2, centre, FOOD] == 255, "food two cells ahead appears two cells above"
+    assert obs[centre + 1, centre, BODY] == 255, "the neck is right behind the head"
+    # the wall ahead (right of the board, 4 cells beyond the head) is the 5th row above centre
+    assert obs[centre - 5, centre, 1] == 255 and obs[centre - 4, centre, 1] == 0
+    env.step(LEFT)  # now heading up at (4, 5); the food at (5, 7) is behind-right
+    obs = env._observation()
+    assert obs[centre + 1, centre + 2, FOOD] == 255
+    check_env(SnakeEnv(view="egocentric"))

@@ -12,6 +12,10 @@ Rewards, `reward_mode="sparse"` (default): +1 when food is eaten, -1 on death, 0
 the head closer to the food (Manhattan distance) and `-shaping_reward` for one that takes it
 farther away; the penalty keeps circling near the food from paying.
 
+`view="egocentric"` (optional, like a fovea) shows the board centred on the head and turned so
+that the snake heads up: a (2 size - 1)^2 x 3 image whose channels are body, wall (everything
+outside the board) and food. It changes what the snake sees, not the game.
+
 The episode terminates on death or a full board (a win), and is truncated when no food was eaten
 for `starvation_steps` steps (default: the number of cells). `info["score"]` is the apples eaten.
 """
@@ -25,6 +29,7 @@ import numpy as np
 from gymnasium import spaces
 
 BODY, HEAD, FOOD = 0, 1, 2
+WALL = 1  # in the egocentric view the head is always at the centre; channel 1 shows walls
 LEFT, STRAIGHT, RIGHT = 0, 1, 2
 # clockwise: up, right, down, left, as (row, column) steps
 _HEADINGS = ((-1, 0), (0, 1), (1, 0), (0, -1))
@@ -46,6 +51,7 @@ class SnakeEnv(gym.Env):
         reward_mode: str = "sparse",
         starvation_steps: int | None = None,
         shaping_reward: float = 0.1,
+        view: str = "board",
         render_mode: str | None = None,
         cell_pixels: int = 24,
     ) -> None:
@@ -61,15 +67,19 @@ class SnakeEnv(gym.Env):
             )
         if not 0.0 <= float(shaping_reward) < 1.0:
             raise ValueError(f"shaping_reward must be in [0, 1), got {shaping_reward!r}")
+        if view not in ("board", "egocentric"):
+            raise ValueError(f"view must be 'board' or 'egocentric', got {view!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
         self.size = size
         self.reward_mode = reward_mode
         self.starvation_steps = starvation_steps
         self.shaping_reward = float(shaping_reward)
+        self.view = view
         self.render_mode = render_mode
         self.cell_pixels = int(cell_pixels)
-        self.observation_space = spaces.Box(0, 255, (size, size, 3), dtype=np.uint8)
+        side = size if view == "board" else 2 * size - 1
+        self.observation_space = spaces.Box(0, 255, (side, side, 3), dtype=np.uint8)
         self.action_space = spaces.Discrete(3)
         self._body: list[tuple[int, int]] = []  # head first
         self._occupied = np.zeros((size, size), dtype=bool)
@@ -150,6 +160,22 @@ class SnakeEnv(gym.Env):
         self._food = divmod(cell, self.size)
 
     def _observation(self) -> np.ndarray:
+        return self._board() if self.view == "board" else self._egocentric()
+
+    def _egocentric(self) -> np.ndarray:
+        n = self.size
+        board = self._board()
+        view = np.zeros((2 * n - 1, 2 * n - 1, 3), dtype=np.uint8)
+        view[:, :, WALL] = 255
+        top, left = n - 1 - self._body[0][0], n - 1 - self._body[0][1]
+        window = view[top : top + n, left : left + n]
+        window[:, :, BODY] = board[:, :, BODY]
+        window[:, :, WALL] = 0
+        window[:, :, FOOD] = board[:, :, FOOD]
+        # np.rot90 turns counter-clockwise: heading right (1) needs one turn to point up
+        return np.ascontiguousarray(np.rot90(view, k=self._heading, axes=(0, 1)))
+
+    def _board(self) -> np.ndarray:
         board = np.zeros((self.size, self.size, 3), dtype=np.uint8)
         for cell in self._body[1:]:
             board[cell[0], cell[1], BODY] = 255
@@ -165,7 +191,7 @@ class SnakeEnv(gym.Env):
         px = self.cell_pixels
         image = np.empty((self.size * px, self.size * px, 3), dtype=np.uint8)
         image[:] = _COLOURS["grid"]
-        board = self._observation()
+        board = self._board()
         for row in range(self.size):
             for col in range(self.size):
                 if board[row, col, HEAD]:
@@ -180,7 +206,7 @@ class SnakeEnv(gym.Env):
         return image
 
     def _render_ansi(self) -> str:
-        board = self._observation()
+        board = self._board()
         rows = ["+" + "-" * self.size + "+"]
         for row in range(self.size):
             line = ""

@@ -1,0 +1,94 @@
+"""Neuromodulators: dopamine (reward prediction error), novelty-driven exploration, and the
+arbitration between episodic (hippocampal) and habitual (striatal) values.
+
+Biology borrowed:
+- Dopamine neurons fire for the difference between what arrived and what was expected
+  (Schultz, Dayan & Montague 1997):  delta = r + gamma * Q(s', a') - Q(s, a),  and only
+  delta = r - Q(s, a) when the episode really ended (death or win: nothing follows).
+- Novelty (a locus-coeruleus / cholinergic-like signal, Yu & Dayan 2005) raises exploration:
+  epsilon = epsilon_min + epsilon_novelty * n / (n + n_bar),  n = distance of the state to its
+  nearest memory, n_bar = a slow running average of n (so the signal adapts to the world's scale).
+- Arbitration by confidence (Daw, Niv & Dayan 2005; Lengyel & Dayan 2007): per action,
+  Q = (c_h Q_h + c_s Q_s) / (c_h + c_s), falling back to the striatum where the hippocampus
+  has no memory of that action (c_h = 0), and to the hippocampus early on when c_s is small.
+
+Reads: feedback (reward, or 0), the striatum's and hippocampus's values and confidences, the
+hippocampus's novelty. Writes: dopamine, exploration rate, the arbitrated action values. Holds
+the expectation Q(s, a) of the last decision and the running novelty average.
+
+Every constant is a field of `NeuromodulatorConfig`, documented there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from littlebrain.config import check
+from littlebrain.region import Region
+
+
+@dataclass(frozen=True)
+class NeuromodulatorConfig:
+    #: exploration that never goes away (epsilon-greedy floor)
+    epsilon_min: float = 0.01
+    #: extra exploration in a state as novel as the running average (half of it there,
+    #: approaching all of it in states never seen before)
+    epsilon_novelty: float = 0.2
+    #: time constant, in steps, of the running novelty average n_bar
+    novelty_timescale: float = 1000.0
+    #: weight of the striatum's confidence against the hippocampus's (1: equal footing)
+    striatal_weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        check(0 <= self.epsilon_min <= 1, "epsilon_min must be in [0, 1]")
+        check(
+            0 <= self.epsilon_novelty <= 1 - self.epsilon_min,
+            "epsilon_novelty must be in [0, 1 - epsilon_min]",
+        )
+        check(self.novelty_timescale >= 1, "novelty_timescale must be at least 1")
+        check(self.striatal_weight > 0, "striatal_weight must be positive")
+
+
+class Neuromodulators(Region):
+    state_names = ("expected", "novelty_average")
+
+    def __init__(self, config: NeuromodulatorConfig, discount: float) -> None:
+        super().__init__()
+        self.config, self.discount = config, discount
+        self.expected = np.zeros((), dtype=np.float64)  # Q(s, a) of the last decision
+        self.novelty_average = np.zeros((), dtype=np.float64)
+
+    def step(self, feedback: float, next_value: float | None) -> float:
+        """Dopamine for the last decision; `next_value` is None when the episode ended."""
+        target = feedback if next_value is None else feedback + self.discount * next_value
+        return float(target - self.expected)
+
+    def expect(self, value: float) -> None:
+        """Hold the value of the decision just taken, to compare with what follows."""
+        self.expected = np.asarray(value, dtype=np.float64)
+
+    def exploration(self, novelty: float) -> float:
+        """Epsilon for this step, rising with the state's novelty relative to its average."""
+        if not self.frozen:
+            rate = 1.0 / self.config.novelty_timescale
+            self.novelty_average = (1 - rate) * self.novelty_average + rate * novelty
+        relative = novelty / (novelty + float(self.novelty_average) + 1e-12)
+        return self.config.epsilon_min + self.config.epsilon_novelty * relative
+
+    def arbitrate(
+        self,
+        q_episodic: np.ndarray,
+        c_episodic: np.ndarray,
+        q_striatal: np.ndarray,
+        c_striatal: np.ndarray,
+    ) -> np.ndarray:
+        """Confidence-weighted mix of the two systems' values, per action."""
+        c_s = self.config.striatal_weight * c_striatal
+        total = c_episodic + c_s
+        mixed = (c_episodic * q_episodic + c_s * q_striatal) / np.where(total > 0, total, 1.0)
+        return np.where(total > 0, mixed, q_striatal)
+
+    def reset_episode(self) -> None:
+        self.expected = np.zeros((), dtype=np.float64)

@@ -1,0 +1,127 @@
+"""Basal ganglia (striatum): action values as a linear readout of the state code, learned with a
+neuromodulated three-factor rule.
+
+Biology borrowed: corticostriatal synapses change only when three factors meet: presynaptic
+activity, postsynaptic activity of the chosen action's channel, and a later dopamine signal. The
+first two leave a decaying synaptic tag (an eligibility trace); dopamine converts the tag into a
+weight change (Reynolds & Wickens 2002; Gerstner et al. 2018, "Eligibility traces and plasticity
+on behavioral time scales"). Read out linearly, this is Sarsa(lambda) with a linear value function
+(Liang et al. 2016 reached DQN's level on Atari with such a readout over a good sparse code).
+
+Rule, per step:
+    e <- gamma * lambda * e;   e[a] <- e[a] + x / |x|_1          (tag: pre x chosen action)
+    dW = lr * dopamine * e                                        (third factor: dopamine)
+and, for consolidation, hippocampal replay of a stored state x with episodic value G:
+    dW[a] = lr_replay * (G - W[a] . x) * x / |x|_1               (the same rule, trace of one step)
+
+Dividing by |x|_1 makes the step size independent of how many units are active (as in tile
+coding). Reads: the state code x, the chosen action a, dopamine (computed by the neuromodulators
+from the region's own values). Writes: Q(s, .) = W x, and per-action experience counts that say
+how sure the striatum is (used to arbitrate against the hippocampus).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from littlebrain.config import check
+from littlebrain.errors import ObservationError
+from littlebrain.region import Region
+
+
+@dataclass(frozen=True)
+class StriatumConfig:
+    learning_rate: float = 0.1
+    replay_learning_rate: float = 0.05
+    discount: float = 0.97
+    trace_decay: float = 0.8
+    #: experience (in visits of the active inputs) at which confidence reaches 1 - 1/e
+    confidence_visits: float = 20.0
+    #: synaptic scaling: weights are rescaled so that |W| never exceeds this (homeostasis)
+    max_weight: float = 50.0
+
+    def __post_init__(self) -> None:
+        check(0 < self.learning_rate <= 1, "striatum learning_rate must be in (0, 1]")
+        check(
+            0 <= self.replay_learning_rate <= 1, "striatum replay_learning_rate must be in [0, 1]"
+        )
+        check(0 <= self.discount < 1, "striatum discount must be in [0, 1)")
+        check(0 <= self.trace_decay <= 1, "striatum trace_decay must be in [0, 1]")
+        check(self.confidence_visits > 0, "striatum confidence_visits must be positive")
+        check(self.max_weight > 0, "striatum max_weight must be positive")
+
+
+class Striatum(Region):
+    state_names = ("weights", "trace", "visits")
+
+    def __init__(self, n_inputs: int, n_actions: int, config: StriatumConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.n_inputs, self.n_actions = n_inputs, n_actions
+        self.weights = np.zeros((n_actions, n_inputs), dtype=np.float64)
+        self.trace = np.zeros((n_actions, n_inputs), dtype=np.float64)
+        self.visits = np.zeros((n_actions, n_inputs), dtype=np.float64)
+
+    def _check(self, code: np.ndarray) -> np.ndarray:
+        code = np.asarray(code, dtype=np.float64)
+        if code.shape != (self.n_inputs,):
+            raise ObservationError(f"striatum expects a code of {self.n_inputs}, got {code.shape}")
+        if not np.all(np.isfinite(code)):
+            raise ObservationError("striatum input contains NaN or infinite values")
+        return code
+
+    def values(self, code: np.ndarray) -> np.ndarray:
+        """Q(s, .) = W x."""
+        return self.weights @ self._check(code)
+
+    def confidence(self, code: np.ndarray) -> np.ndarray:
+        """Per action, 1 - exp(-visits / confidence_visits), visits averaged over active inputs."""
+        code = self._check(code)
+        mass = np.abs(code).sum()
+        if mass == 0:
+            return np.zeros(self.n_actions)
+        experience = self.visits @ (np.abs(code) / mass)
+        return 1.0 - np.exp(-experience / self.config.confidence_visits)
+
+    def step(self, code: np.ndarray, action: int, dopamine: float) -> None:
+        """Deliver dopamine for the tagged past, then tag (x, a) for what comes next."""
+        self.learn(dopamine)
+        self.tag(code, action)
+
+    def learn(self, dopamine: float) -> None:
+        if self.frozen or dopamine == 0.0:
+            return
+        self.weights += self.config.learning_rate * dopamine * self.trace
+        self._scale()
+
+    def tag(self, code: np.ndarray, action: int) -> None:
+        code = self._check(code)
+        self.trace *= self.config.discount * self.config.trace_decay
+        mass = np.abs(code).sum()
+        if mass > 0:
+            self.trace[action] += code / mass
+            if not self.frozen:
+                self.visits[action] += np.abs(code) / np.abs(code).max()
+
+    def replay(self, code: np.ndarray, action: int, value: float) -> float:
+        """Consolidation: move Q(s, a) towards the hippocampus's value; returns the error."""
+        code = self._check(code)
+        error = float(value - self.weights[action] @ code)
+        mass = np.abs(code).sum()
+        if not self.frozen and mass > 0:
+            self.weights[action] += self.config.replay_learning_rate * error * code / mass
+            self._scale()
+        return error
+
+    def reset_episode(self) -> None:
+        self.trace[:] = 0.0
+
+    def _scale(self) -> None:
+        # Homeostatic synaptic scaling: a runaway weight rescales the whole row instead of
+        # clipping, which keeps the ordering of the action's inputs intact.
+        peak = np.abs(self.weights).max(axis=1)
+        over = peak > self.config.max_weight
+        if np.any(over):
+            self.weights[over] *= (self.config.max_weight / peak[over])[:, None]

@@ -1,0 +1,104 @@
+"""The striatum's three-factor rule solves a chain world whose values are known exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from littlebrain.errors import ConfigError, ObservationError
+from littlebrain.regions.striatum import Striatum, StriatumConfig
+
+N_STATES, LEFT, RIGHT = 6, 0, 1  # reward +1 on reaching state 5 (terminal) from state 4
+
+
+def one_hot(state: int) -> np.ndarray:
+    code = np.zeros(N_STATES)
+    code[state] = 1.0
+    return code
+
+
+def train_on_chain(striatum: Striatum, episodes: int, seed: int = 0) -> None:
+    """Sarsa(lambda) through the region: dopamine = r + gamma Q(s', a') - Q(s, a)."""
+    rng = np.random.default_rng(seed)
+    gamma = striatum.config.discount
+    for episode in range(episodes):
+        epsilon = 1.0 / (1.0 + episode / 10)  # greedy in the limit: Sarsa converges to Q*
+        state = 0
+
+        def choose(s: int, epsilon: float = epsilon) -> int:
+            q = striatum.values(one_hot(s))
+            return (
+                int(rng.integers(2)) if rng.random() < epsilon or q[0] == q[1] else int(q.argmax())
+            )
+
+        action = choose(state)
+        striatum.tag(one_hot(state), action)
+        expected = striatum.values(one_hot(state))[action]
+        for _ in range(200):
+            next_state = min(state + 1, N_STATES - 1) if action == RIGHT else max(state - 1, 0)
+            if next_state == N_STATES - 1:
+                striatum.learn(1.0 - expected)
+                break
+            next_action = choose(next_state)
+            q_next = striatum.values(one_hot(next_state))[next_action]
+            striatum.step(one_hot(next_state), next_action, dopamine=gamma * q_next - expected)
+            expected = striatum.values(one_hot(next_state))[next_action]
+            state, action = next_state, next_action
+        striatum.reset_episode()
+
+
+@pytest.mark.parametrize("trace_decay", [0.0, 0.8])
+def test_three_factor_rule_learns_the_known_values_of_a_chain(trace_decay):
+    config = StriatumConfig(learning_rate=0.3, discount=0.9, trace_decay=trace_decay)
+    striatum = Striatum(N_STATES, 2, config)
+    train_on_chain(striatum, episodes=400)
+    q = np.array([striatum.values(one_hot(s)) for s in range(N_STATES - 1)])
+    optimal_right = 0.9 ** (N_STATES - 2 - np.arange(N_STATES - 1))
+    assert np.all(q[:, RIGHT] > q[:, LEFT]), "the greedy policy is 'right' everywhere"
+    np.testing.assert_allclose(q[:, RIGHT], optimal_right, rtol=0.05)
+
+
+def test_traces_carry_a_late_outcome_back_in_one_episode():
+    config = StriatumConfig(learning_rate=1.0, discount=0.9, trace_decay=1.0)
+    striatum = Striatum(N_STATES, 2, config)
+    for state in range(N_STATES - 1):  # walk right, no dopamine until the end
+        striatum.step(one_hot(state), RIGHT, dopamine=0.0)
+    striatum.learn(1.0)
+    q_right = np.array([striatum.values(one_hot(s))[RIGHT] for s in range(N_STATES - 1)])
+    np.testing.assert_allclose(q_right, 0.9 ** np.arange(4, -1, -1))
+    assert np.all(striatum.weights[LEFT] == 0), "only the chosen action's synapses change"
+
+
+def test_replay_consolidates_episodic_values_and_confidence_grows():
+    striatum = Striatum(4, 3, StriatumConfig(replay_learning_rate=0.5))
+    code = np.array([0.0, 1.0, 1.0, 0.0])
+    assert np.all(striatum.confidence(code) == 0)
+    for _ in range(30):
+        striatum.replay(code, 2, value=0.8)
+    assert striatum.values(code)[2] == pytest.approx(0.8, abs=1e-6)
+    for _ in range(20):
+        striatum.tag(code, 1)
+    confidence = striatum.confidence(code)
+    assert confidence[1] == pytest.approx(1 - np.exp(-1)) and confidence[0] == 0
+
+
+def test_frozen_striatum_does_not_learn_and_weights_stay_bounded():
+    striatum = Striatum(3, 2, StriatumConfig(learning_rate=1.0, max_weight=5.0))
+    for _ in range(100):
+        striatum.step(np.ones(3), 0, dopamine=1e3)
+    assert np.abs(striatum.weights).max() == pytest.approx(5.0)
+    before = striatum.state_dict()
+    striatum.freeze()
+    striatum.step(np.ones(3), 0, dopamine=1.0)
+    striatum.replay(np.ones(3), 1, value=3.0)
+    assert np.array_equal(striatum.weights, before["weights"])
+
+
+def test_bad_inputs_and_settings():
+    striatum = Striatum(3, 2, StriatumConfig())
+    with pytest.raises(ObservationError, match="code of 3"):
+        striatum.values(np.ones(4))
+    with pytest.raises(ObservationError, match="NaN"):
+        striatum.tag(np.array([0.0, np.nan, 1.0]), 0)
+    with pytest.raises(ConfigError, match="discount"):
+        StriatumConfig(discount=1.0)
