@@ -28,3 +28,33 @@ def test_brains_lists_the_default(capsys):
     assert main(["brains"]) == 0
     out = capsys.readouterr().out
     assert "random (default)" in out and "does not learn" in out
+
+
+def test_env_args_reach_the_world(tmp_path):
+    import json
+
+    run = tmp_path / "run"
+    argv = [
+        "run",
+        "snake",
+        "--steps",
+        "200",
+        "--out",
+        str(run),
+        "--quiet",
+        "--env-arg",
+        "view=egocentric",
+        "--env-arg",
+        "starvation_steps=50",
+        "--size",
+        "8",
+    ]
+    assert main(argv) == 0
+    saved = json.loads((run / "config.json").read_text())["config"]["env_kwargs"]
+    assert saved == {"view": "egocentric", "starvation_steps": 50, "size": 8}
+
+
+def test_malformed_env_arg_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "snake", "--env-arg", "novalue"])
+    assert exit_info.value.code == 2 and "KEY=VALUE" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -33,6 +34,17 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"seeds are non-negative, got {value}")
     return value
+
+
+def _env_arg(text: str) -> tuple[str, object]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw  # a bare word is a string: view=egocentric
+    return key, value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--size", type=_positive_int, default=None, help="board size (Snake; default 10)"
+    )
+    run.add_argument(
+        "--env-arg",
+        type=_env_arg,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a keyword for the world's constructor, e.g. view=egocentric or "
+        "reward_mode=shaped (repeatable; values are read as JSON where they parse)",
     )
     run.add_argument("--brain", default=None, help=f"which brain (default {DEFAULTS.brain!r})")
     run.add_argument(
@@ -119,8 +140,11 @@ def _run_config(args: argparse.Namespace) -> RunConfig:
     data = read_config_file(args.config) if args.config else {}
     data = dict(data)
     data["env"] = args.env
+    env_kwargs = {**data.get("env_kwargs", {}), **dict(args.env_arg)}
     if args.size is not None:
-        data["env_kwargs"] = {**data.get("env_kwargs", {}), "size": args.size}
+        env_kwargs["size"] = args.size
+    if env_kwargs:
+        data["env_kwargs"] = env_kwargs
     for flag, key in (
         ("steps", "steps"),
         ("seed", "seed"),

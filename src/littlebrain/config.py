@@ -55,6 +55,9 @@ def from_dict(cls: type, data: Any, where: str) -> Any:
         raise ConfigError(f"unknown setting {where}.{unknown[0]} (known: {known})")
     values = {}
     for name, value in data.items():
+        if dataclasses.is_dataclass(hints[name]):
+            values[name] = from_dict(hints[name], value, f"{where}.{name}")
+            continue
         if not _type_ok(value, hints[name]):
             shown = getattr(hints[name], "__name__", str(hints[name]))
             raise ConfigError(f"{where}.{name} must be {shown}, got {value!r}")
