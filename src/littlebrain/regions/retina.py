@@ -1,0 +1,150 @@
+"""Retina: fixed preprocessing of a frame into a sustained and a transient channel.
+
+Biology borrowed: photoreceptors pool light over their receptive field (area averaging to a
+coarser grid); parvocellular-like cells report the scene (the sustained channel) and
+magnocellular-like cells report change (the transient channel, the difference from the previous
+frame), so that motion is visible in a single output without stacking frames. Nothing learns.
+
+Rule: s_t = A_h (sum_c w_c I_t[..., c]) A_w^T / input_max, in [0, 1];  m_t = s_t - s_{t-1} in
+[-1, 1] (0 on the first frame of an episode). A_h, A_w are fixed area-averaging matrices.
+
+Reads: an H x W (grayscale) or H x W x C frame (any numeric dtype, values in [0, input_max]).
+Writes: a flat float32 vector [s_t, m_t] of size out_height * out_width * (2 if transient else 1).
+State: the previous sustained frame and whether there is one (cleared by `reset_episode`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from littlebrain.errors import ConfigError, ObservationError
+from littlebrain.region import Region
+
+
+@dataclass(frozen=True)
+class RetinaConfig:
+    """Settings of the retina."""
+
+    #: output grid (area-averaged from the input; may also upsample)
+    out_height: int = 42
+    out_width: int = 42
+    #: weight of each colour channel in the grayscale image. The default (ITU-R BT.601 luma)
+    #: keeps Snake's body / head / food channels distinct: 0.299 / 0.587 / 0.114
+    channel_weights: tuple[float, ...] = (0.299, 0.587, 0.114)
+    #: the input value that maps to 1.0 (255 for uint8 frames)
+    input_max: float = 255.0
+    #: add the transient (frame-difference) channel
+    transient: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("out_height", "out_width"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1024:
+                raise ConfigError(f"RetinaConfig.{name} must be an int in [1, 1024], got {value!r}")
+        weights = self.channel_weights
+        if (
+            not isinstance(weights, tuple)
+            or not weights
+            or not all(
+                isinstance(w, int | float) and not isinstance(w, bool) and math.isfinite(w)
+                for w in weights
+            )
+            or not all(w >= 0 for w in weights)
+            or sum(weights) <= 0
+        ):
+            raise ConfigError(
+                f"RetinaConfig.channel_weights must be a non-empty tuple of finite weights >= 0 "
+                f"with a positive sum, got {weights!r}"
+            )
+        value = self.input_max
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise ConfigError(f"RetinaConfig.input_max must be a finite number > 0, got {value!r}")
+        if not isinstance(self.transient, bool):
+            raise ConfigError(f"RetinaConfig.transient must be a bool, got {self.transient!r}")
+
+
+def area_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out x n_in) matrix whose rows average the input cells each output cell covers.
+
+    Output cell i covers [i * n_in / n_out, (i + 1) * n_in / n_out) in input units; each input
+    cell contributes by the length of its overlap, so rows sum to 1 (exact area averaging for
+    any ratio, and box upsampling when n_out > n_in).
+    """
+    edges = np.arange(n_out + 1) * (n_in / n_out)
+    A = np.zeros((n_out, n_in), dtype=np.float64)
+    for i in range(n_out):
+        lo, hi = edges[i], edges[i + 1]
+        for j in range(int(math.floor(lo)), min(int(math.ceil(hi)), n_in)):
+            A[i, j] = min(hi, j + 1) - max(lo, j)
+    return A / A.sum(axis=1, keepdims=True)
+
+
+class Retina(Region):
+    """Fixed retina: grayscale, area-average to a grid, sustained + transient channels."""
+
+    learns = False
+    state_names = ("previous", "has_previous")
+
+    def __init__(self, input_shape: tuple[int, ...], config: RetinaConfig | None = None) -> None:
+        super().__init__()
+        self.config = config = config if config is not None else RetinaConfig()
+        input_shape = tuple(int(n) for n in input_shape)
+        if len(input_shape) not in (2, 3) or min(input_shape) < 1:
+            raise ConfigError(f"Retina input_shape must be (H, W) or (H, W, C), got {input_shape}")
+        if len(input_shape) == 3 and input_shape[2] not in (1, len(config.channel_weights)):
+            raise ConfigError(
+                f"Retina input has {input_shape[2]} channels but channel_weights has "
+                f"{len(config.channel_weights)}"
+            )
+        self.input_shape = input_shape
+        h, w = input_shape[:2]
+        # weights and the 1 / input_max scale folded into fixed matrices, computed once
+        if len(input_shape) == 3 and input_shape[2] > 1:
+            weights = np.asarray(config.channel_weights, dtype=np.float64)
+            self._weights = (weights / weights.sum()).astype(np.float32)
+        else:
+            self._weights = None
+        self._rows = (area_matrix(h, config.out_height) / config.input_max).astype(np.float32)
+        self._cols = np.ascontiguousarray(area_matrix(w, config.out_width).T, dtype=np.float32)
+        self.previous = np.zeros((config.out_height, config.out_width), dtype=np.float32)
+        self.has_previous = np.zeros((), dtype=np.bool_)
+
+    @property
+    def output_size(self) -> int:
+        cfg = self.config
+        return cfg.out_height * cfg.out_width * (2 if cfg.transient else 1)
+
+    def step(self, frame: np.ndarray) -> np.ndarray:
+        frame = np.asarray(frame)
+        if frame.shape != self.input_shape:
+            raise ObservationError(
+                f"retina expects a frame of shape {self.input_shape}, got {frame.shape}"
+            )
+        if frame.dtype.kind not in "biuf":
+            raise ObservationError(f"retina input has non-numeric dtype {frame.dtype}")
+        frame = frame.astype(np.float32, copy=False)
+        if frame.dtype.kind == "f" and not np.isfinite(frame).all():
+            raise ObservationError("retina input contains NaN or infinite values")
+        if frame.ndim == 3:
+            gray = frame @ self._weights if self._weights is not None else frame[..., 0]
+        else:
+            gray = frame
+        sustained = self._rows @ gray @ self._cols
+        if not self.config.transient:
+            return sustained.ravel()
+        transient = sustained - self.previous if self.has_previous else np.zeros_like(sustained)
+        self.previous = sustained
+        self.has_previous = np.ones((), dtype=np.bool_)
+        return np.concatenate([sustained.ravel(), transient.ravel()])
+
+    def reset_episode(self) -> None:
+        self.previous = np.zeros_like(self.previous)
+        self.has_previous = np.zeros((), dtype=np.bool_)
