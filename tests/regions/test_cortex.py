@@ -166,6 +166,37 @@ def test_snake_boards_match_batch_pca():
     assert captured_variance_fraction(cortex.components[:k], top, data=Xc) >= 0.98
 
 
+def test_atari_frames_match_batch_pca():
+    """Real Atari frames: Breakout through the retina to 42 x 42 (d = 1,764), one pass of 20k."""
+    ale_py = pytest.importorskip("ale_py")
+    gym.register_envs(ale_py)
+    env = gym.make(
+        "ALE/Breakout-v5", obs_type="grayscale", frameskip=4, repeat_action_probability=0.0
+    )
+    retina = Retina(
+        env.observation_space.shape, RetinaConfig(out_height=42, out_width=42, transient=False)
+    )
+    rng = np.random.default_rng(0)
+    obs, _ = env.reset(seed=0)
+    frames = []
+    for _ in range(20_000):
+        frames.append(retina.step(obs))
+        obs, _, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
+        if terminated or truncated:
+            obs, _ = env.reset()
+            retina.reset_episode()
+    env.close()
+    X = np.asarray(frames, dtype=np.float64)
+    k = 16
+    covariance = np.cov(X, rowvar=False)
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    cortex = Cortex(X.shape[1], CortexConfig(k_max=k))
+    run(cortex, X.astype(np.float32))
+    learned = cortex.components[:k].astype(np.float64)
+    captured = np.trace(learned @ covariance @ learned.T)
+    assert captured / eigenvalues[-k:].sum() >= 0.98
+
+
 def test_output_is_whitened_and_ordered():
     d, k = 128, 8
     F, mean, noise = spiked(d, k, seed=3, top=10.0)
