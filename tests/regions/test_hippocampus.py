@@ -121,7 +121,7 @@ def test_episode_ends_truncation_versus_termination():
 
 # -- recall -------------------------------------------------------------------------------
 def test_value_estimate_novelty_and_counts():
-    h = make(k_neighbours=2, n_actions=2)
+    h = make(k_neighbours=2, n_actions=2, averaging="mean")
     base = np.zeros(8, np.float32)
     offsets = [1.0, 2.0, 3.0, 10.0]
     ks = np.stack([base + o * np.eye(8, dtype=np.float32)[0] for o in offsets])
@@ -133,6 +133,27 @@ def test_value_estimate_novelty_and_counts():
     assert h.recall(ks[1]).values[0] == 3.0  # an identical memory gives its own value
     empty = make(n_actions=2).recall(base)
     assert not empty.known.any() and empty.novelty == np.inf
+
+
+def test_kernel_average_and_confidence_favour_near_memories():
+    h = make(k_neighbours=2, n_actions=2, kernel_delta=1e-3)
+    base = np.zeros(8, np.float32)
+    unit = np.eye(8, dtype=np.float32)[0]
+    h.load_memories(
+        np.stack([base + 0.1 * unit, base + 3.0 * unit, base + 3.0 * unit]),
+        np.array([0, 0, 1]),
+        np.array([1.0, -1.0, -1.0]),
+    )
+    r = h.recall(base)
+    # weights 1 / (d^2 + 0.008): 1 / 0.018 against 1 / 9.008, so the near memory dominates
+    expected = (1 / 0.018 - 1 / 9.008) / (1 / 0.018 + 1 / 9.008)
+    assert r.values[0] == pytest.approx(expected, rel=1e-4)
+    assert r.values[1] == pytest.approx(-1.0)  # far, but the only memory of action 1
+    # confidence: s / (d^2 + s) averaged over k = 2, s = the running mean of squared novelty
+    s = float(h.distance_scale[0])
+    assert s == pytest.approx(0.01)  # one recall so far, at novelty 0.1
+    assert r.confidence[0] == pytest.approx((s / (0.01 + s) + s / (9 + s)) / 2, rel=1e-3)
+    assert r.confidence[1] < 0.01 < r.confidence[0]
 
 
 def test_waiting_memories_do_not_count_for_values():
@@ -311,3 +332,19 @@ def test_bad_inputs_raise_observation_error(call):
 def test_bad_settings_raise_config_error(kwargs):
     with pytest.raises(ConfigError):
         HippocampusConfig(**kwargs)
+
+
+def test_sample_valued_draws_only_memories_with_a_value():
+    memory = Hippocampus(HippocampusConfig(key_dim=4, n_actions=2, capacity=100))
+    rng = np.random.default_rng(0)
+    assert len(memory.sample_valued(3, rng)[0]) == 0
+    memory.load_memories(np.eye(4, dtype=np.float32)[:2], np.array([0, 1]), np.array([0.5, -1.0]))
+    memory.store(np.array([0, 0, 1, 0], np.float32), 0)  # waiting for an outcome: no value yet
+    seen = set()
+    for _ in range(50):
+        keys, actions, values = memory.sample_valued(2, rng)
+        assert len(keys) <= 2
+        for key, action, value in zip(keys, actions, values, strict=True):
+            assert key[2] == 0, "a memory without a value is never replayed"
+            seen.add((int(np.argmax(key)), int(action), float(value)))
+    assert seen == {(0, 0, 0.5), (1, 1, -1.0)}

@@ -72,6 +72,10 @@ class CortexConfig:
     prune_margin: float = 0.005
     #: floor added to the variances before whitening
     whiten_eps: float = 1e-8
+    #: a component whose variance is below this fraction of the largest is whitened as if it
+    #: had that variance: whitening would otherwise blow a near-silent component up to huge
+    #: activations on unusual inputs (homeostasis: activity stays in range)
+    whiten_floor: float = 1e-3
     #: output k_max values (zeros for inactive units) instead of the active k
     pad_output: bool = True
 
@@ -120,6 +124,10 @@ class CortexConfig:
             "prune_margin must be in [0, 1)",
         )
         need(_is_real(self.whiten_eps) and self.whiten_eps > 0, "whiten_eps must be > 0")
+        need(
+            _is_real(self.whiten_floor) and 0 <= self.whiten_floor < 1,
+            "whiten_floor must be in [0, 1)",
+        )
         need(isinstance(self.pad_output, bool), "pad_output must be a bool")
 
 
@@ -215,7 +223,8 @@ class Cortex(Region):
         y = np.zeros(self.output_size, dtype=np.float32)
         if k:
             proj = self.components[:k] @ (x - self.mean)
-            y[:k] = proj / np.sqrt(self.variances[:k] + self.config.whiten_eps)
+            floor = self.config.whiten_floor * self.variances[0]
+            y[:k] = proj / np.sqrt(np.maximum(self.variances[:k], floor) + self.config.whiten_eps)
         return y
 
     # -- learning -----------------------------------------------------------------------------

@@ -73,6 +73,8 @@ _COUNTERS = (
     "trained_at",  # n_stores when the IVF centroids were last trained
     "trained_size",  # memories when the IVF centroids were last trained
 )
+# steps over which the running scale of squared novelty averages
+_DISTANCE_SCALE_STEPS = 1000.0
 # per-memory arrays, permuted together when the memory is compacted
 _PER_MEMORY = (
     "keys",
@@ -96,6 +98,13 @@ class HippocampusConfig:
     capacity: int = 100_000
     #: neighbours averaged per action value (MFEC used 11)
     k_neighbours: int = 11
+    #: how the neighbours' values are averaged: "kernel" weighs each by 1 / (d^2 + delta)
+    #: (Neural Episodic Control's inverse-distance kernel), so a close memory outweighs far ones;
+    #: "mean" is MFEC's plain average
+    averaging: str = "kernel"
+    #: delta of the kernel per key dimension (delta = kernel_delta * key_dim): the squared
+    #: distance below which memories count about equally
+    kernel_delta: float = 1e-3
     #: gamma of the replayed returns
     discount: float = 0.99
     #: "max" (Q = best return seen, MFEC) or "mean" (Q = average return)
@@ -126,6 +135,10 @@ class HippocampusConfig:
             bad("capacity", "must be >= 2")
         if self.k_neighbours < 1:
             bad("k_neighbours", "must be >= 1")
+        if self.averaging not in ("kernel", "mean"):
+            bad("averaging", "must be 'kernel' or 'mean'")
+        if not self.kernel_delta > 0:
+            bad("kernel_delta", "must be > 0")
         if not 0.0 < self.discount <= 1.0:
             bad("discount", "must be in (0, 1]")
         if self.update not in ("max", "mean"):
@@ -158,6 +171,10 @@ class Recall:
     counts: np.ndarray
     #: distance to the nearest memory of any action (inf while the memory is empty)
     novelty: float
+    #: how close each estimate's memories are, in [0, 1]: the mean over the k neighbours of
+    #: s / (d^2 + s), s being the memory's typical squared novelty. Near memories count fully,
+    #: far ones hardly at all, so an action tried only elsewhere is not trusted here.
+    confidence: np.ndarray
 
     @property
     def known(self) -> np.ndarray:
@@ -188,7 +205,7 @@ class Hippocampus(Region):
     therefore valid until the next compaction only; `value_of` finds a memory by its key.
     """
 
-    state_names = (*_PER_MEMORY, "centroids", "trajectory", "counters")
+    state_names = (*_PER_MEMORY, "centroids", "trajectory", "counters", "distance_scale")
 
     def __init__(self, config: HippocampusConfig) -> None:
         super().__init__()
@@ -209,6 +226,9 @@ class Hippocampus(Region):
         self.centroids = np.zeros((config.ivf_cells, d), dtype=np.float32)
         self.trajectory = np.zeros(config.max_trajectory, dtype=np.int64)
         self.counters = np.zeros(len(_COUNTERS), dtype=np.int64)
+        # running mean of the squared novelty (the scale of "near" for the confidence) and the
+        # number of recalls behind it: the step is 1/n until it reaches 1/_DISTANCE_SCALE_STEPS
+        self.distance_scale = np.zeros(2, dtype=np.float64)
         self._n = dict.fromkeys(_COUNTERS, 0)
         self._n_evict = max(1, int(config.capacity * config.evict_fraction))
         # the recent part is searched exhaustively; it is sorted in when it reaches this size
@@ -403,6 +423,25 @@ class Hippocampus(Region):
             np.maximum(np.take_along_axis(d2, order, axis=1), 0.0)
         )
 
+    def sample_valued(
+        self, n: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Up to n memories that hold a value, drawn at random: (keys, actions, values).
+
+        This is the replay that consolidates episodes into the striatum. It draws 2n slots
+        uniformly and keeps the valued ones, which is cheap and uniform over valued memories;
+        it does not count as a use (consolidation must not keep a memory from being forgotten).
+        """
+        if self.size == 0 or n <= 0:
+            return (
+                np.zeros((0, self.config.key_dim), np.float32),
+                np.zeros(0, np.int32),
+                np.zeros(0, np.float32),
+            )
+        slots = rng.integers(self.size, size=2 * n)
+        slots = slots[self.n_returns[slots] > 0][:n]
+        return self.keys[slots], self.actions[slots], self.values[slots]
+
     # -- bulk load ----------------------------------------------------------------------
     def load_memories(self, keys: np.ndarray, actions: np.ndarray, values: np.ndarray) -> None:
         """Write already-valued memories in bulk (no merging, no trajectory).
@@ -510,8 +549,13 @@ class Hippocampus(Region):
         n_actions, k = self.config.n_actions, self.config.k_neighbours
         if self._n["size"] == 0:
             zeros = np.zeros(n_actions, dtype=np.float32)
-            return Recall(zeros, np.zeros(n_actions, dtype=np.int64), float("inf"))
-        novelty = float(np.sqrt(max(float(search.dists.min()) + search.qq, 0.0)))
+            return Recall(zeros, np.zeros(n_actions, dtype=np.int64), float("inf"), zeros.copy())
+        novelty2 = max(float(search.dists.min()) + search.qq, 0.0)
+        novelty = float(np.sqrt(novelty2))
+        if not self.frozen:
+            self.distance_scale[1] += 1.0
+            rate = 1.0 / min(self.distance_scale[1], _DISTANCE_SCALE_STEPS)
+            self.distance_scale[0] += (novelty2 - self.distance_scale[0]) * rate
         # padded per-action matrices of the valued candidates (waiting memories are left out)
         valued = self.n_returns[search.slots] > 0
         d2 = np.full((n_actions, search.width), np.inf, dtype=np.float32)
@@ -524,7 +568,15 @@ class Hippocampus(Region):
         else:
             chosen = d2 < np.inf
         counts = chosen.sum(axis=1)
-        estimate = (chosen * vals).sum(axis=1) / np.maximum(counts, 1)
+        dist2 = np.maximum(np.where(chosen, d2, 0.0) + search.qq, 0.0)
+        scale = max(float(self.distance_scale[0]), 1e-12)
+        confidence = np.where(chosen, scale / (dist2 + scale), 0.0).sum(axis=1) / k
+        if self.config.averaging == "kernel":
+            delta = self.config.kernel_delta * self.config.key_dim
+            weights = np.where(chosen, 1.0 / (dist2 + delta), 0.0)
+            estimate = (weights * vals).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-30)
+        else:
+            estimate = (chosen * vals).sum(axis=1) / np.maximum(counts, 1)
         # an (almost) identical memory gives its own value, as in MFEC
         nearest = np.argmin(d2, axis=1)
         rows = self._arange_a
@@ -532,7 +584,7 @@ class Hippocampus(Region):
         estimate = np.where(d2[rows, nearest] <= tol, vals[rows, nearest], estimate)
         if not self.frozen:
             self.last_used[search.slots[chosen.ravel()[search.flat]]] = self._n["clock"]
-        return Recall(estimate.astype(np.float32), counts, novelty)
+        return Recall(estimate.astype(np.float32), counts, novelty, confidence)
 
     def _merge_target(self, search: _Search, action: int) -> int:
         """Slot of a memory of `action` within merge_radius of the key, or -1."""

@@ -71,6 +71,8 @@ class Neuromodulators(Region):
 
     def exploration(self, novelty: float) -> float:
         """Epsilon for this step, rising with the state's novelty relative to its average."""
+        if not np.isfinite(novelty):  # nothing remembered yet: everything is new
+            return self.config.epsilon_min + self.config.epsilon_novelty
         if not self.frozen:
             rate = 1.0 / self.config.novelty_timescale
             self.novelty_average = (1 - rate) * self.novelty_average + rate * novelty

@@ -1,0 +1,179 @@
+r"""The default little brain, wired like the diagram:
+
+    observation -> Retina -> Cortex -> Dentate gyrus -> Striatum --------\
+                               |                                          +-> arbitration -> action
+                               +------> Hippocampus (episodic values) ---/         ^
+    feedback -> Neuromodulators: dopamine -> Striatum, outcome -> Hippocampus replay,
+                                 novelty (from the Hippocampus) -> exploration
+    consolidation: Hippocampus memories -> Dentate gyrus -> Striatum, a few per step
+    Homeostasis watches the cortex code, the dentate gyrus code and the values.
+
+Every region learns inside `step` with its own local rule; nothing here is world-specific.
+The retina sizes itself to the observation (never upsampling), the cortex to the retina, the
+dentate gyrus and the hippocampus to the cortex, so the same defaults serve every world with
+an image or vector observation and a Discrete action space.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import gymnasium as gym
+import numpy as np
+
+from littlebrain.brain import Brain
+from littlebrain.config import check
+from littlebrain.regions.cortex import Cortex, CortexConfig
+from littlebrain.regions.dentate_gyrus import DentateGyrus, DentateGyrusConfig
+from littlebrain.regions.hippocampus import Hippocampus, HippocampusConfig
+from littlebrain.regions.homeostasis import Homeostasis
+from littlebrain.regions.neuromodulators import NeuromodulatorConfig, Neuromodulators
+from littlebrain.regions.retina import Retina, RetinaConfig
+from littlebrain.regions.striatum import Striatum, StriatumConfig
+
+
+@dataclass(frozen=True)
+class DefaultBrainConfig:
+    """Settings of every region. The wiring sets the sizes that follow from the world: the
+    retina's output (at most its configured size), the cortex's k_max (at most the input's
+    size), the dentate gyrus's input_dim and the hippocampus's key_dim and n_actions; and it
+    gives the striatum and the hippocampus the one `discount` below."""
+
+    retina: RetinaConfig = field(default_factory=RetinaConfig)
+    cortex: CortexConfig = field(default_factory=CortexConfig)
+    dentate_gyrus: DentateGyrusConfig = field(default_factory=DentateGyrusConfig)
+    hippocampus: HippocampusConfig = field(default_factory=HippocampusConfig)
+    striatum: StriatumConfig = field(default_factory=StriatumConfig)
+    neuromodulators: NeuromodulatorConfig = field(default_factory=NeuromodulatorConfig)
+    #: discount of future outcomes, shared by the episodic and the striatal values
+    discount: float = 0.97
+    #: hippocampal memories replayed into the striatum per step (consolidation)
+    consolidation_per_step: int = 2
+
+    def __post_init__(self) -> None:
+        check(0 <= self.discount < 1, "discount must be in [0, 1)")
+        check(self.consolidation_per_step >= 0, "consolidation_per_step must be >= 0")
+
+
+class DefaultBrain(Brain):
+    name = "default"
+    description = "littlebrain: retina, cortex, dentate gyrus, hippocampus, striatum"
+    Config = DefaultBrainConfig
+
+    def __init__(
+        self,
+        observation_space: gym.Space,
+        action_space: gym.Space,
+        config: DefaultBrainConfig,
+        seed: int,
+    ) -> None:
+        super().__init__(observation_space, action_space, config, seed)
+        shape = self.observation_shape
+        if len(shape) >= 2:
+            weights = config.retina.channel_weights
+            if len(shape) == 3 and shape[2] not in (1, len(weights)):
+                weights = (1.0,) * shape[2]  # an unknown colour space: every channel alike
+            retina_config = dataclasses.replace(
+                config.retina,
+                out_height=min(shape[0], config.retina.out_height),
+                out_width=min(shape[1], config.retina.out_width),
+                channel_weights=weights,
+            )
+            self.retina = Retina(shape, retina_config)
+            sensed = self.retina.output_size
+        else:
+            self.retina = None  # a vector world: the cortex reads the observation itself
+            sensed = int(np.prod(shape))
+        cortex_config = dataclasses.replace(config.cortex, k_max=min(config.cortex.k_max, sensed))
+        self.cortex = Cortex(sensed, cortex_config)
+        code_size = self.cortex.output_size
+        self.dentate_gyrus = DentateGyrus(
+            dataclasses.replace(config.dentate_gyrus, input_dim=code_size), self.rng
+        )
+        self.hippocampus = Hippocampus(
+            dataclasses.replace(
+                config.hippocampus,
+                key_dim=code_size,
+                n_actions=self.n_actions,
+                discount=config.discount,
+            )
+        )
+        self.striatum = Striatum(
+            config.dentate_gyrus.n_units,
+            self.n_actions,
+            dataclasses.replace(config.striatum, discount=config.discount),
+        )
+        self.neuromodulators = Neuromodulators(config.neuromodulators, config.discount)
+        self.homeostasis = Homeostasis(("cortex", "dentate_gyrus", "values"))
+        self.regions.update(
+            cortex=self.cortex,
+            dentate_gyrus=self.dentate_gyrus,
+            hippocampus=self.hippocampus,
+            striatum=self.striatum,
+            neuromodulators=self.neuromodulators,
+            homeostasis=self.homeostasis,
+        )
+        if self.retina is not None:
+            self.regions["retina"] = self.retina
+
+    def sense(self, observation: np.ndarray) -> np.ndarray:
+        """Retina then cortex: the whitened principal-component code of what is seen."""
+        if self.retina is not None:
+            sensed = self.retina.step(observation)
+        else:
+            sensed = observation.astype(np.float32).ravel()
+        return self.cortex.step(sensed)
+
+    def think(self, observation: np.ndarray, feedback: float) -> int:
+        code = self.sense(observation)
+        sparse = self.dentate_gyrus.step(code)
+        recall = self.hippocampus.step(code, feedback)  # replays a non-zero outcome first
+        q_striatal = self.striatum.values(sparse)
+        q = self.neuromodulators.arbitrate(
+            recall.values,
+            recall.confidence,
+            q_striatal,
+            self.striatum.confidence(sparse),
+        )
+        epsilon = self.neuromodulators.exploration(recall.novelty)
+        action = self.select(q, epsilon)
+
+        dopamine = self.neuromodulators.step(feedback, next_value=float(q_striatal[action]))
+        self.striatum.step(sparse, action, dopamine)
+        self.neuromodulators.expect(float(q_striatal[action]))
+        self.hippocampus.store(code, action)
+        self.consolidate()
+        self.homeostasis.step(cortex=code, dentate_gyrus=sparse, values=q)
+        return action
+
+    def conclude(self, observation: np.ndarray, feedback: float, terminated: bool) -> None:
+        code = self.sense(observation)
+        if terminated:
+            dopamine = self.neuromodulators.step(feedback, next_value=None)
+        else:  # cut short: the future still had value
+            q_final = self.striatum.values(self.dentate_gyrus.step(code))
+            dopamine = self.neuromodulators.step(feedback, next_value=float(q_final.max()))
+        self.striatum.learn(dopamine)
+        self.hippocampus.conclude(feedback, terminated, final_key=code)
+
+    def select(self, q: np.ndarray, epsilon: float) -> int:
+        """Epsilon-greedy, ties broken at random (an untried world starts as a random walk)."""
+        if self.rng.random() < epsilon:
+            return int(self.rng.integers(self.n_actions))
+        best = np.flatnonzero(q == q.max())
+        return int(best[self.rng.integers(len(best))]) if len(best) > 1 else int(best[0])
+
+    def consolidate(self) -> None:
+        """Replay a few valued hippocampal memories into the striatum through its own rule."""
+        if self.frozen or self.config.consolidation_per_step == 0:
+            return
+        keys, actions, values = self.hippocampus.sample_valued(
+            self.config.consolidation_per_step, self.rng
+        )
+        for key, action, value in zip(keys, actions, values, strict=True):
+            self.striatum.replay(self.dentate_gyrus.step(key), int(action), float(value))
+
+    @property
+    def frozen(self) -> bool:
+        return self.striatum.frozen

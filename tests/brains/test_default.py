@@ -1,0 +1,162 @@
+"""The integrated default brain: it learns, arbitrates, stays in range, and resumes bit-exactly."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from littlebrain.brains.default import DefaultBrain, DefaultBrainConfig
+from littlebrain.cli import main
+from littlebrain.regions.hippocampus import HippocampusConfig
+from littlebrain.regions.neuromodulators import NeuromodulatorConfig, Neuromodulators
+
+
+class CueWorld(gym.Env):
+    """A one-step contextual bandit seen as images: one of 4 cue pictures, 4 actions; the
+    action matching the cue pays +1, any other -1. Chance is 25% correct."""
+
+    observation_space = gym.spaces.Box(0, 255, (8, 8, 3), dtype=np.uint8)
+    action_space = gym.spaces.Discrete(4)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.cue = int(self.np_random.integers(4))
+        image = np.zeros((8, 8, 3), np.uint8)
+        image[(self.cue // 2) * 4 : (self.cue // 2) * 4 + 4, (self.cue % 2) * 4 :][:, :4] = 255
+        return image, {}
+
+    def step(self, action):
+        reward = 1.0 if action == self.cue else -1.0
+        return np.zeros((8, 8, 3), np.uint8), reward, True, False, {"score": float(reward > 0)}
+
+
+def play(brain: DefaultBrain, env: gym.Env, episodes: int, seed: int = 0) -> list[float]:
+    scores = []
+    for episode in range(episodes):
+        obs, _ = env.reset(seed=seed + episode)
+        obs, reward, terminated, truncated, info = env.step(brain.step(obs, 0.0))
+        brain.end_episode(obs, reward, terminated)
+        scores.append(info["score"])
+    return scores
+
+
+def greedy_score(brain: DefaultBrain, env: gym.Env, episodes: int = 200) -> float:
+    """Frozen evaluation: no learning, no exploration."""
+    brain.freeze()
+    config = brain.neuromodulators.config
+    brain.neuromodulators.config = dataclasses.replace(config, epsilon_min=0, epsilon_novelty=0)
+    return float(np.mean(play(brain, env, episodes, seed=10**6)))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_learns_a_cued_choice_from_binary_outcomes(seed):
+    env = CueWorld()
+    brain = DefaultBrain(env.observation_space, env.action_space, DefaultBrainConfig(), seed)
+    scores = play(brain, env, 600, seed=1000 * seed)
+    assert np.mean(scores[:50]) < 0.6  # chance is 0.25
+    assert np.mean(scores[-100:]) > 0.75
+    assert greedy_score(brain, env) == 1.0
+
+
+def test_each_memory_system_alone_learns_the_cued_choice():
+    env = CueWorld()
+    episodic_only = dataclasses.replace(
+        DefaultBrainConfig(),
+        consolidation_per_step=0,
+        neuromodulators=NeuromodulatorConfig(striatal_weight=1e-9),
+    )
+    habitual_only = dataclasses.replace(
+        DefaultBrainConfig(), neuromodulators=NeuromodulatorConfig(striatal_weight=1e9)
+    )
+    for config in (episodic_only, habitual_only):
+        brain = DefaultBrain(env.observation_space, env.action_space, config, seed=1)
+        play(brain, env, 600, seed=1000)
+        assert greedy_score(brain, env) > 0.95
+
+
+def test_arbitration_follows_confidence():
+    neuromodulators = Neuromodulators(NeuromodulatorConfig(), discount=0.9)
+    q_h, q_s = np.array([1.0, 1.0, 0.0]), np.array([0.0, 0.5, 2.0])
+    mixed = neuromodulators.arbitrate(
+        q_h, np.array([1.0, 0.5, 0.0]), q_s, np.array([0.0, 0.5, 1.0])
+    )
+    # no striatal experience: episodic; equal confidence: the mean; no episodic memory: striatal
+    np.testing.assert_allclose(mixed, [1.0, 0.75, 2.0])
+    assert neuromodulators.arbitrate(q_h, np.zeros(3), q_s, np.zeros(3)).tolist() == q_s.tolist()
+
+
+def test_dopamine_is_the_prediction_error_and_exploration_rises_with_novelty():
+    neuromodulators = Neuromodulators(
+        NeuromodulatorConfig(epsilon_min=0.1, epsilon_novelty=0.4), 0.9
+    )
+    neuromodulators.expect(0.5)
+    assert neuromodulators.step(feedback=1.0, next_value=None) == pytest.approx(0.5)
+    assert neuromodulators.step(feedback=0.0, next_value=1.0) == pytest.approx(0.4)
+    assert neuromodulators.exploration(np.inf) == pytest.approx(0.5)
+    for _ in range(3000):
+        neuromodulators.exploration(1.0)
+    assert neuromodulators.exploration(1.0) == pytest.approx(0.1 + 0.4 * 0.5, abs=0.01)
+    assert neuromodulators.exploration(0.0) == pytest.approx(0.1)
+    assert neuromodulators.exploration(100.0) > 0.45
+
+
+def test_snake_run_stays_in_range_with_bounded_memory():
+    env = gym.make("littlebrain/Snake-v0")
+    config = dataclasses.replace(
+        DefaultBrainConfig(),
+        hippocampus=HippocampusConfig(capacity=1500, ivf_threshold=1024, ivf_cells=32),
+    )
+    brain = DefaultBrain(env.observation_space, env.action_space, config, seed=3)
+    obs, _ = env.reset(seed=3)
+    feedback = 0.0
+    for _ in range(4000):
+        obs, feedback, terminated, truncated, _ = env.step(brain.step(obs, feedback))
+        if terminated or truncated:
+            brain.end_episode(obs, feedback, terminated)
+            obs, _ = env.reset()
+            feedback = 0.0
+    assert brain.hippocampus.size <= 1500
+    for name, array in brain.state_dict().items():
+        if array.dtype.kind == "f":
+            assert np.all(np.isfinite(array)), name
+    assert np.abs(brain.striatum.weights).max() <= brain.striatum.config.max_weight
+    report = brain.homeostasis.report()
+    assert 0 < report["dentate_gyrus"]["mean_activity"] <= 40 / 2048 + 1e-6
+    assert report["cortex"]["peak"] < 1e3 and report["values"]["peak"] <= 1 / (1 - 0.97)
+
+
+def test_full_brain_resumes_bit_exactly(tmp_path):
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    common = ["--brain", "default", "--seed", "5", "--quiet"]
+    assert main(["run", "snake", "--steps", "3000", "--out", str(straight), *common]) == 0
+    assert main(["run", "snake", "--steps", "1500", "--out", str(resumed), *common]) == 0
+    assert main(["resume", str(resumed), "--steps", "3000", "--quiet"]) == 0
+    rows = [(run / "metrics.csv").read_text().splitlines() for run in (straight, resumed)]
+    assert [r.rsplit(",", 1)[0] for r in rows[0]] == [r.rsplit(",", 1)[0] for r in rows[1]]
+    summary = json.loads((resumed / "summary.json").read_text())
+    assert summary["learns"] is True and summary["steps"] == 3000
+
+
+def test_any_vector_world_runs_with_the_same_defaults(tmp_path):
+    run = tmp_path / "cartpole"
+    assert (
+        main(
+            [
+                "run",
+                "CartPole-v1",
+                "--brain",
+                "default",
+                "--steps",
+                "1000",
+                "--out",
+                str(run),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert json.loads((run / "summary.json").read_text())["episodes"] > 5
