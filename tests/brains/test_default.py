@@ -78,6 +78,27 @@ def test_each_memory_system_alone_learns_the_cued_choice():
         assert greedy_score(brain, env) > 0.95
 
 
+@pytest.mark.parametrize("ablate", [("hippocampus",), ("striatum",), ("cortex",), ("novelty",)])
+def test_ablated_brains_lack_the_region_and_still_learn(ablate):
+    env = CueWorld()
+    config = dataclasses.replace(DefaultBrainConfig(), ablate=ablate)
+    brain = DefaultBrain(env.observation_space, env.action_space, config, seed=2)
+    assert ablate[0] not in brain.regions and not any(
+        key.startswith(f"{ablate[0]}.") for key in brain.state_dict()
+    )
+    play(brain, env, 600, seed=2000)
+    assert greedy_score(brain, env) > 0.9
+
+
+def test_ablating_both_memory_systems_or_unknown_regions_is_refused():
+    from littlebrain.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="at least one"):
+        DefaultBrainConfig(ablate=("hippocampus", "striatum"))
+    with pytest.raises(ConfigError, match="unknown"):
+        DefaultBrainConfig(ablate=("amygdala",))
+
+
 def test_arbitration_follows_confidence():
     neuromodulators = Neuromodulators(NeuromodulatorConfig(), discount=0.9)
     q_h, q_s = np.array([1.0, 1.0, 0.0]), np.array([0.0, 0.5, 2.0])
@@ -126,7 +147,7 @@ def test_snake_run_stays_in_range_with_bounded_memory():
     assert np.abs(brain.striatum.weights).max() <= brain.striatum.config.max_weight
     report = brain.homeostasis.report()
     assert 0 < report["dentate_gyrus"]["mean_activity"] <= 40 / 2048 + 1e-6
-    assert report["cortex"]["peak"] < 1e3 and report["values"]["peak"] <= 1 / (1 - 0.97)
+    assert report["code"]["peak"] < 1e3 and report["values"]["peak"] <= 1 / (1 - 0.97)
 
 
 def test_full_brain_resumes_bit_exactly(tmp_path):

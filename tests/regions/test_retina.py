@@ -108,3 +108,20 @@ def test_bad_config_raises(bad):
 def test_channel_count_must_match_weights():
     with pytest.raises(ConfigError):
         Retina((10, 10, 4), RetinaConfig())
+
+
+def test_colour_keeps_a_dim_channel_as_strong_as_the_others():
+    frame = np.zeros((10, 10, 3), np.uint8)
+    frame[2, 3, 2] = 255  # "food" in the weakest channel of the gray mix
+    frame[7, 7, 1] = 255
+    retina = Retina(frame.shape, RetinaConfig(out_height=5, out_width=5, colour=True))
+    out = retina.step(frame)
+    assert out.shape == (5 * 5 * 3 * 2,) == (retina.output_size,)
+    maps = out[: 75].reshape(3, 5, 5)
+    assert maps[2, 1, 1] == pytest.approx(0.25) and maps[1, 3, 3] == pytest.approx(0.25)
+    assert maps[0].sum() == 0 and np.all(out[75:] == 0)  # first frame: no transient
+    moved = np.roll(frame, 1, axis=1)
+    transient = retina.step(moved)[75:].reshape(3, 5, 5)
+    assert transient[2].sum() == pytest.approx(0) and np.abs(transient[2]).sum() > 0
+    gray = Retina(frame.shape, RetinaConfig(out_height=5, out_width=5)).step(frame)
+    assert gray[:25].reshape(5, 5)[1, 1] < 0.25 * 0.2  # the gray mix nearly hides it

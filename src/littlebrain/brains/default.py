@@ -32,6 +32,8 @@ from littlebrain.regions.neuromodulators import NeuromodulatorConfig, Neuromodul
 from littlebrain.regions.retina import Retina, RetinaConfig
 from littlebrain.regions.striatum import Striatum, StriatumConfig
 
+ABLATIONS = ("hippocampus", "striatum", "cortex", "novelty")
+
 
 @dataclass(frozen=True)
 class DefaultBrainConfig:
@@ -50,10 +52,20 @@ class DefaultBrainConfig:
     discount: float = 0.97
     #: hippocampal memories replayed into the striatum per step (consolidation)
     consolidation_per_step: int = 2
+    #: regions or signals taken out, for ablations: "hippocampus", "striatum", "cortex" (the
+    #: dentate gyrus and the hippocampus then read the retina), "novelty" (exploration at the
+    #: fixed rate epsilon_min + epsilon_novelty / 2, the novelty-driven rate's typical level)
+    ablate: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check(0 <= self.discount < 1, "discount must be in [0, 1)")
         check(self.consolidation_per_step >= 0, "consolidation_per_step must be >= 0")
+        unknown = set(self.ablate) - set(ABLATIONS)
+        check(not unknown, f"ablate: unknown {sorted(unknown)}, known: {', '.join(ABLATIONS)}")
+        check(
+            not {"hippocampus", "striatum"} <= set(self.ablate),
+            "ablate: at least one of hippocampus and striatum must choose actions",
+        )
 
 
 class DefaultBrain(Brain):
@@ -85,37 +97,44 @@ class DefaultBrain(Brain):
         else:
             self.retina = None  # a vector world: the cortex reads the observation itself
             sensed = int(np.prod(shape))
-        cortex_config = dataclasses.replace(config.cortex, k_max=min(config.cortex.k_max, sensed))
-        self.cortex = Cortex(sensed, cortex_config)
-        code_size = self.cortex.output_size
+        ablate = set(config.ablate)
+        self.cortex = self.hippocampus = self.striatum = None
+        code_size = sensed
+        if "cortex" not in ablate:
+            k_max = min(config.cortex.k_max, sensed)
+            self.cortex = Cortex(sensed, dataclasses.replace(config.cortex, k_max=k_max))
+            code_size = self.cortex.output_size
         self.dentate_gyrus = DentateGyrus(
             dataclasses.replace(config.dentate_gyrus, input_dim=code_size), self.rng
         )
-        self.hippocampus = Hippocampus(
-            dataclasses.replace(
-                config.hippocampus,
-                key_dim=code_size,
-                n_actions=self.n_actions,
-                discount=config.discount,
+        if "hippocampus" not in ablate:
+            self.hippocampus = Hippocampus(
+                dataclasses.replace(
+                    config.hippocampus,
+                    key_dim=code_size,
+                    n_actions=self.n_actions,
+                    discount=config.discount,
+                )
             )
-        )
-        self.striatum = Striatum(
-            config.dentate_gyrus.n_units,
-            self.n_actions,
-            dataclasses.replace(config.striatum, discount=config.discount),
-        )
+        if "striatum" not in ablate:
+            self.striatum = Striatum(
+                config.dentate_gyrus.n_units,
+                self.n_actions,
+                dataclasses.replace(config.striatum, discount=config.discount),
+            )
         self.neuromodulators = Neuromodulators(config.neuromodulators, config.discount)
-        self.homeostasis = Homeostasis(("cortex", "dentate_gyrus", "values"))
-        self.regions.update(
-            cortex=self.cortex,
-            dentate_gyrus=self.dentate_gyrus,
-            hippocampus=self.hippocampus,
-            striatum=self.striatum,
-            neuromodulators=self.neuromodulators,
-            homeostasis=self.homeostasis,
-        )
-        if self.retina is not None:
-            self.regions["retina"] = self.retina
+        self.homeostasis = Homeostasis(("code", "dentate_gyrus", "values"))
+        regions = {
+            "retina": self.retina,
+            "cortex": self.cortex,
+            "dentate_gyrus": self.dentate_gyrus,
+            "hippocampus": self.hippocampus,
+            "striatum": self.striatum,
+            "neuromodulators": self.neuromodulators,
+            "homeostasis": self.homeostasis,
+        }
+        self.regions.update({name: r for name, r in regions.items() if r is not None})
+        self._no_values = np.zeros(self.n_actions)
 
     def sense(self, observation: np.ndarray) -> np.ndarray:
         """Retina then cortex: the whitened principal-component code of what is seen."""
@@ -123,39 +142,50 @@ class DefaultBrain(Brain):
             sensed = self.retina.step(observation)
         else:
             sensed = observation.astype(np.float32).ravel()
-        return self.cortex.step(sensed)
+        return sensed if self.cortex is None else self.cortex.step(sensed)
 
     def think(self, observation: np.ndarray, feedback: float) -> int:
         code = self.sense(observation)
         sparse = self.dentate_gyrus.step(code)
-        recall = self.hippocampus.step(code, feedback)  # replays a non-zero outcome first
-        q_striatal = self.striatum.values(sparse)
-        q = self.neuromodulators.arbitrate(
-            recall.values,
-            recall.confidence,
-            q_striatal,
-            self.striatum.confidence(sparse),
-        )
-        epsilon = self.neuromodulators.exploration(recall.novelty)
-        action = self.select(q, epsilon)
+        q_episodic, c_episodic, novelty = self.remember(code, feedback)
+        q_striatal, c_striatal = self._no_values, self._no_values
+        if self.striatum is not None:
+            q_striatal, c_striatal = self.striatum.values(sparse), self.striatum.confidence(sparse)
+        q = self.neuromodulators.arbitrate(q_episodic, c_episodic, q_striatal, c_striatal)
+        action = self.select(q, self.neuromodulators.exploration(novelty))
 
-        dopamine = self.neuromodulators.step(feedback, next_value=float(q_striatal[action]))
-        self.striatum.step(sparse, action, dopamine)
-        self.neuromodulators.expect(float(q_striatal[action]))
-        self.hippocampus.store(code, action)
-        self.consolidate()
-        self.homeostasis.step(cortex=code, dentate_gyrus=sparse, values=q)
+        if self.striatum is not None:
+            dopamine = self.neuromodulators.step(feedback, next_value=float(q_striatal[action]))
+            self.striatum.step(sparse, action, dopamine)
+            self.neuromodulators.expect(float(q_striatal[action]))
+        if self.hippocampus is not None:
+            self.hippocampus.store(code, action)
+            self.consolidate()
+        self.homeostasis.step(code=code, dentate_gyrus=sparse, values=q)
         return action
+
+    def remember(
+        self, code: np.ndarray, feedback: float
+    ) -> tuple[np.ndarray, np.ndarray, float | None]:
+        """Episodic values, their confidence and the novelty of `code` (after replaying a
+        non-zero outcome); no memory and no novelty where the hippocampus or novelty is out."""
+        if self.hippocampus is None:
+            return self._no_values, self._no_values, None
+        recall = self.hippocampus.step(code, feedback)
+        novelty = None if "novelty" in self.config.ablate else recall.novelty
+        return recall.values, recall.confidence, novelty
 
     def conclude(self, observation: np.ndarray, feedback: float, terminated: bool) -> None:
         code = self.sense(observation)
-        if terminated:
-            dopamine = self.neuromodulators.step(feedback, next_value=None)
-        else:  # cut short: the future still had value
-            q_final = self.striatum.values(self.dentate_gyrus.step(code))
-            dopamine = self.neuromodulators.step(feedback, next_value=float(q_final.max()))
-        self.striatum.learn(dopamine)
-        self.hippocampus.conclude(feedback, terminated, final_key=code)
+        if self.striatum is not None:
+            if terminated:
+                dopamine = self.neuromodulators.step(feedback, next_value=None)
+            else:  # cut short: the future still had value
+                q_final = self.striatum.values(self.dentate_gyrus.step(code))
+                dopamine = self.neuromodulators.step(feedback, next_value=float(q_final.max()))
+            self.striatum.learn(dopamine)
+        if self.hippocampus is not None:
+            self.hippocampus.conclude(feedback, terminated, final_key=code)
 
     def select(self, q: np.ndarray, epsilon: float) -> int:
         """Epsilon-greedy, ties broken at random (an untried world starts as a random walk)."""
@@ -166,7 +196,7 @@ class DefaultBrain(Brain):
 
     def consolidate(self) -> None:
         """Replay a few valued hippocampal memories into the striatum through its own rule."""
-        if self.frozen or self.config.consolidation_per_step == 0:
+        if self.frozen or self.striatum is None or self.config.consolidation_per_step == 0:
             return
         keys, actions, values = self.hippocampus.sample_valued(
             self.config.consolidation_per_step, self.rng
@@ -176,4 +206,4 @@ class DefaultBrain(Brain):
 
     @property
     def frozen(self) -> bool:
-        return self.striatum.frozen
+        return self.dentate_gyrus.frozen

@@ -69,8 +69,11 @@ class Neuromodulators(Region):
         """Hold the value of the decision just taken, to compare with what follows."""
         self.expected = np.asarray(value, dtype=np.float64)
 
-    def exploration(self, novelty: float) -> float:
-        """Epsilon for this step, rising with the state's novelty relative to its average."""
+    def exploration(self, novelty: float | None) -> float:
+        """Epsilon for this step, rising with the state's novelty relative to its average;
+        without a novelty signal (None), the fixed rate epsilon_min + epsilon_novelty / 2."""
+        if novelty is None:
+            return self.config.epsilon_min + self.config.epsilon_novelty / 2
         if not np.isfinite(novelty):  # nothing remembered yet: everything is new
             return self.config.epsilon_min + self.config.epsilon_novelty
         if not self.frozen:

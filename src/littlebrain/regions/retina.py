@@ -8,6 +8,10 @@ frame), so that motion is visible in a single output without stacking frames. No
 Rule: s_t = A_h (sum_c w_c I_t[..., c]) A_w^T / input_max, in [0, 1];  m_t = s_t - s_{t-1} in
 [-1, 1] (0 on the first frame of an episode). A_h, A_w are fixed area-averaging matrices.
 
+With `colour=True`, a frame with C channels keeps them apart instead of mixing them into one
+gray level (colour-opponent ganglion cells keep colour; here each channel is its own map), so a
+thing coded in a weak channel (Snake's food) is not drowned by the others.
+
 Reads: an H x W (grayscale) or H x W x C frame (any numeric dtype, values in [0, input_max]).
 Writes: a flat float32 vector [s_t, m_t] of size out_height * out_width * (2 if transient else 1).
 State: the previous sustained frame and whether there is one (cleared by `reset_episode`).
@@ -38,6 +42,8 @@ class RetinaConfig:
     input_max: float = 255.0
     #: add the transient (frame-difference) channel
     transient: bool = True
+    #: keep the input's colour channels as separate maps instead of one gray level
+    colour: bool = False
 
     def __post_init__(self) -> None:
         for name in ("out_height", "out_width"):
@@ -69,6 +75,8 @@ class RetinaConfig:
             raise ConfigError(f"RetinaConfig.input_max must be a finite number > 0, got {value!r}")
         if not isinstance(self.transient, bool):
             raise ConfigError(f"RetinaConfig.transient must be a bool, got {self.transient!r}")
+        if not isinstance(self.colour, bool):
+            raise ConfigError(f"RetinaConfig.colour must be a bool, got {self.colour!r}")
 
 
 def area_matrix(n_in: int, n_out: int) -> np.ndarray:
@@ -99,7 +107,8 @@ class Retina(Region):
         input_shape = tuple(int(n) for n in input_shape)
         if len(input_shape) not in (2, 3) or min(input_shape) < 1:
             raise ConfigError(f"Retina input_shape must be (H, W) or (H, W, C), got {input_shape}")
-        if len(input_shape) == 3 and input_shape[2] not in (1, len(config.channel_weights)):
+        mixes = len(input_shape) == 3 and not config.colour
+        if mixes and input_shape[2] not in (1, len(config.channel_weights)):
             raise ConfigError(
                 f"Retina input has {input_shape[2]} channels but channel_weights has "
                 f"{len(config.channel_weights)}"
@@ -114,13 +123,17 @@ class Retina(Region):
             self._weights = None
         self._rows = (area_matrix(h, config.out_height) / config.input_max).astype(np.float32)
         self._cols = np.ascontiguousarray(area_matrix(w, config.out_width).T, dtype=np.float32)
-        self.previous = np.zeros((config.out_height, config.out_width), dtype=np.float32)
+        colour = config.colour and len(input_shape) == 3
+        self._maps = input_shape[2] if colour else 1
+        self.previous = np.zeros(
+            (self._maps, config.out_height, config.out_width), dtype=np.float32
+        )
         self.has_previous = np.zeros((), dtype=np.bool_)
 
     @property
     def output_size(self) -> int:
         cfg = self.config
-        return cfg.out_height * cfg.out_width * (2 if cfg.transient else 1)
+        return cfg.out_height * cfg.out_width * self._maps * (2 if cfg.transient else 1)
 
     def step(self, frame: np.ndarray) -> np.ndarray:
         frame = np.asarray(frame)
@@ -133,11 +146,13 @@ class Retina(Region):
         frame = frame.astype(np.float32, copy=False)
         if frame.dtype.kind == "f" and not np.isfinite(frame).all():
             raise ObservationError("retina input contains NaN or infinite values")
-        if frame.ndim == 3:
-            gray = frame @ self._weights if self._weights is not None else frame[..., 0]
+        if self._maps > 1:
+            maps = np.moveaxis(frame, 2, 0)  # C x H x W: one map per colour channel
+        elif frame.ndim == 3:
+            maps = (frame @ self._weights if self._weights is not None else frame[..., 0])[None]
         else:
-            gray = frame
-        sustained = self._rows @ gray @ self._cols
+            maps = frame[None]
+        sustained = self._rows @ maps @ self._cols
         if not self.config.transient:
             return sustained.ravel()
         transient = sustained - self.previous if self.has_previous else np.zeros_like(sustained)
