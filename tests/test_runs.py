@@ -42,6 +42,7 @@ def test_run_folder_contents(tmp_path):
     assert saved["config"]["seed"] == 4 and saved["config"]["steps"] == 3000
     assert saved["config"]["env"] == "snake" and "littlebrain_version" in saved
     assert "git_commit" in saved
+    assert (run / "commands.txt").read_text().startswith("littlebrain run snake --steps 3000")
     summary = json.loads((run / "summary.json").read_text())
     assert summary["steps"] == 3000 and summary["finished"] and summary["learns"] is False
     assert "random-policy baseline" in summary["brain_description"]
@@ -73,8 +74,9 @@ def test_resume_is_bit_exact(tmp_path):
     a, meta_a = last_checkpoint(straight)
     b, meta_b = last_checkpoint(resumed)
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
-    assert {k: v for k, v in meta_a.items() if k != "wall_seconds"} == {
-        k: v for k, v in meta_b.items() if k != "wall_seconds"
+    clocks = ("wall_seconds", "cpu_seconds")
+    assert {k: v for k, v in meta_a.items() if k not in clocks} == {
+        k: v for k, v in meta_b.items() if k not in clocks
     }
     assert json.loads((resumed / "config.json").read_text())["config"]["steps"] == 6000
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -128,6 +129,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resume.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
 
+    bench = commands.add_parser(
+        "bench",
+        help="run a benchmark suite (many seeds, resumable) and write its report",
+        description="Run a benchmark suite: every (method, budget, seed) is a run folder under "
+        "--runs; finished runs are never redone and unfinished ones resume, so a table can be "
+        "completed over several sittings. The report (table, raw data, plots, command, commit, "
+        "machine) goes to --out.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    bench.add_argument("suite", choices=["snake"], help="which suite")
+    bench.add_argument(
+        "--methods",
+        nargs="+",
+        default=None,
+        metavar="M",
+        help="methods to run (default: littlebrain, its egocentric variant, the "
+        "four ablations and the random policy); baselines: dqn-sparse, "
+        "dqn-shaped, ppo-sparse, ppo-shaped (need the baselines extra)",
+    )
+    bench.add_argument("--steps", type=_positive_int, default=200_000, help="steps per run")
+    bench.add_argument("--seeds", type=_positive_int, default=5, help="seeds 0..N-1 per method")
+    bench.add_argument("--workers", type=_positive_int, default=2, help="parallel processes")
+    bench.add_argument(
+        "--runs",
+        default="runs/bench/snake",
+        metavar="DIR",
+        help="where the run folders (with checkpoints) live",
+    )
+    bench.add_argument("--out", default="results/snake", metavar="DIR", help="report folder")
+    bench.add_argument(
+        "--report", action="store_true", help="only aggregate the finished runs into the report"
+    )
+
     commands.add_parser(
         "brains",
         help="list the brains littlebrain can run",
@@ -192,7 +226,9 @@ def _fmt(value: float | None, spec: str = ".2f") -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    command = shlex.join(["littlebrain", *argv])
     try:
         if args.command == "brains":
             from littlebrain.brains import BRAINS, DEFAULT_BRAIN
@@ -202,13 +238,18 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}{mark}: {cls.description}")
             return 0
 
+        if args.command == "bench":
+            from littlebrain.bench import snake
+
+            return snake.main(args, command)
+
         from littlebrain.runs import Session
 
         if args.command == "run":
             config = _run_config(args)
-            session = Session.start(config, args.out or _default_out(config))
+            session = Session.start(config, args.out or _default_out(config), command)
         else:
-            session = Session.resume(args.run_dir, steps=args.steps)
+            session = Session.resume(args.run_dir, steps=args.steps, command=command)
         if not args.quiet:
             print(f"run folder: {session.folder.path}")
         summary = session.run(show_progress=not args.quiet)

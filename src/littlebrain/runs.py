@@ -18,10 +18,9 @@ import csv
 import dataclasses
 import json
 import platform
-import shlex
+import resource
 import shutil
 import subprocess
-import sys
 import time
 from collections import deque
 from pathlib import Path
@@ -157,9 +156,9 @@ class RunFolder:
         config = resolve_config(from_dict(RunConfig, saved["config"], "config"))
         return folder, config
 
-    def record_command(self) -> None:
+    def record_command(self, command: str) -> None:
         with open(self.commands_path, "a", encoding="utf-8") as file:
-            file.write(" ".join(shlex.quote(arg) for arg in ["littlebrain", *sys.argv[1:]]) + "\n")
+            file.write(command + "\n")
 
     def update_config(self, config: RunConfig) -> None:
         saved = json.loads(self.config_path.read_text(encoding="utf-8"))
@@ -238,28 +237,29 @@ class Session:
         brain: Brain,
         loop: AgentLoop,
         wall_offset: float,
+        cpu_offset: float = 0.0,
     ) -> None:
         self.folder, self.config, self.env, self.brain, self.loop = folder, config, env, brain, loop
-        self.wall_offset = wall_offset
+        self.wall_offset, self.cpu_offset = wall_offset, cpu_offset
 
     @classmethod
-    def start(cls, config: RunConfig, out: str | Path) -> Session:
+    def start(cls, config: RunConfig, out: str | Path, command: str = "") -> Session:
         config = resolve_config(config)
         env = make_env(config)
         brain = make_brain(config, env)  # everything is checked before the folder is made
         folder = RunFolder.create(out, config)
-        folder.record_command()
+        folder.record_command(command or "(called from Python)")
         return cls(folder, config, env, brain, AgentLoop(env, brain, config.seed), 0.0)
 
     @classmethod
-    def resume(cls, path: str | Path, steps: int | None = None) -> Session:
+    def resume(cls, path: str | Path, steps: int | None = None, command: str = "") -> Session:
         folder, config = RunFolder.open(path)
         if steps is not None:
             config = config.replace(steps=steps)
         env = make_env(config)
         brain = make_brain(config, env)
         loop = AgentLoop(env, brain, config.seed)
-        wall_offset = 0.0
+        wall_offset = cpu_offset = 0.0
         checkpoints = folder.checkpoints()
         if checkpoints:
             arrays, meta = load_checkpoint(checkpoints[-1])
@@ -277,6 +277,7 @@ class Session:
                 ) from None
             loop.restore(arrays, meta)
             wall_offset = float(meta.get("wall_seconds", 0.0))
+            cpu_offset = float(meta.get("cpu_seconds", 0.0))
         if loop.step_count > config.steps:
             raise ConfigError(
                 f"--steps {config.steps} is less than the {loop.step_count} already run"
@@ -285,16 +286,17 @@ class Session:
         folder.truncate_metrics(loop.step_count)
         if steps is not None:
             folder.update_config(config)
-        folder.record_command()
-        return cls(folder, config, env, brain, loop, wall_offset)
+        folder.record_command(command or "(called from Python)")
+        return cls(folder, config, env, brain, loop, wall_offset, cpu_offset)
 
-    def checkpoint(self, wall_seconds: float) -> None:
+    def checkpoint(self, wall_seconds: float, cpu_seconds: float) -> None:
         loop_arrays, loop_meta = self.loop.state()
         arrays = {**self.brain.state_dict(), **loop_arrays}
         meta = {
             **loop_meta,
             "brain": self.config.brain,
             "wall_seconds": wall_seconds,
+            "cpu_seconds": cpu_seconds,
             "littlebrain_version": __version__,
         }
         self.folder.save_checkpoint(arrays, meta, keep=self.config.keep_checkpoints)
@@ -327,7 +329,10 @@ class Session:
                     self.folder.append_metrics(record, wall)
                 step = loop.step_count
                 if step % config.checkpoint_every == 0 or step == config.steps:
-                    self.checkpoint(self.wall_offset + time.perf_counter() - started)
+                    self.checkpoint(
+                        self.wall_offset + time.perf_counter() - started,
+                        self.cpu_offset + time.process_time() - cpu_started,
+                    )
                 if step % 500 == 0 or step == config.steps:
                     progress.update(step, float(np.mean(recent)) if recent else None)
         elapsed = time.perf_counter() - started
@@ -358,6 +363,9 @@ class Session:
             "best_score": float(metrics["score"].max()) if len(last) else None,
             "mean_length_last_100": float(metrics["length"][-100:].mean()) if len(last) else None,
             "wall_seconds_total": self.wall_offset + seconds,
+            "cpu_seconds_total": self.cpu_offset + cpu_seconds,
+            # peak resident memory of this process (KiB on Linux): the sitting's high-water mark
+            "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "this_sitting": {
                 "steps": steps_run,
                 "wall_seconds": seconds,

@@ -1,0 +1,1 @@
+"""Benchmark suites: many seeds (and games), resumable, aggregated into results/<suite>/."""

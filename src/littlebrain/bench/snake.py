@@ -1,0 +1,380 @@
+"""`littlebrain bench snake`: littlebrain against deep RL on Snake with sparse binary rewards.
+
+Every (method, budget, seed) is a run folder under `runs/bench/snake/` (checkpoints stay there,
+out of git). Finished runs are never redone; an unfinished littlebrain run resumes from its last
+checkpoint; an unfinished baseline run restarts (see littlebrain_baselines.sb3). `--report`
+reads the run folders and writes results/snake/: README.md (the table), runs.csv (one row per
+run), raw/ (each run's metrics.csv and summary.json), learning_curves.png and best_episode.gif.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import multiprocessing
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from littlebrain.config import RunConfig
+from littlebrain.errors import ConfigError
+from littlebrain.plots import rolling_mean
+
+SNAKE = "littlebrain/Snake-v0"
+THRESHOLDS = (5, 10, 20)
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    description: str
+    kind: str = "brain"  # "brain" (littlebrain's own run folders) or "sb3"
+    brain: str = "default"
+    brain_config: dict = field(default_factory=dict)
+    env_kwargs: dict = field(default_factory=dict)
+    algo: str = ""
+
+
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method("littlebrain", "littlebrain, default brain, board view"),
+        Method(
+            "littlebrain-egocentric",
+            "littlebrain, egocentric view",
+            env_kwargs={"view": "egocentric"},
+        ),
+        Method(
+            "no-hippocampus",
+            "ablation: without hippocampus",
+            brain_config={"ablate": ["hippocampus"]},
+        ),
+        Method("no-striatum", "ablation: without striatum", brain_config={"ablate": ["striatum"]}),
+        Method(
+            "no-cortex",
+            "ablation: dentate gyrus on the retina",
+            brain_config={"ablate": ["cortex"]},
+        ),
+        Method("no-novelty", "ablation: fixed exploration", brain_config={"ablate": ["novelty"]}),
+        Method("random", "random policy", brain="random"),
+        Method("dqn-sparse", "SB3 DQN, sparse rewards", kind="sb3", algo="dqn"),
+        Method(
+            "dqn-shaped",
+            "SB3 DQN, shaped rewards",
+            kind="sb3",
+            algo="dqn",
+            env_kwargs={"reward_mode": "shaped"},
+        ),
+        Method("ppo-sparse", "SB3 PPO, sparse rewards", kind="sb3", algo="ppo"),
+        Method(
+            "ppo-shaped",
+            "SB3 PPO, shaped rewards",
+            kind="sb3",
+            algo="ppo",
+            env_kwargs={"reward_mode": "shaped"},
+        ),
+    )
+}
+DEFAULT_METHODS = (
+    "littlebrain",
+    "littlebrain-egocentric",
+    "no-hippocampus",
+    "no-striatum",
+    "no-cortex",
+    "no-novelty",
+    "random",
+)
+
+
+@dataclass(frozen=True)
+class Job:
+    method: str
+    steps: int
+    seed: int
+    root: str
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.root) / f"{self.method}-{self.steps}" / f"seed{self.seed}"
+
+
+def plan(methods: list[str], steps: int, seeds: int, root: Path) -> list[Job]:
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ConfigError(f"unknown method {unknown[0]!r} (known: {', '.join(METHODS)})")
+    return [Job(m, steps, s, str(root)) for m in methods for s in range(seeds)]
+
+
+def is_finished(folder: Path) -> bool:
+    summary = folder / "summary.json"
+    if not summary.is_file():
+        return False
+    return bool(json.loads(summary.read_text(encoding="utf-8")).get("finished"))
+
+
+def run_job(job: Job) -> tuple[Job, str]:
+    """Run (or resume) one job in this process; returns what was done."""
+    method, folder = METHODS[job.method], job.folder
+    if is_finished(folder):
+        return job, "already finished"
+    if method.kind == "sb3":
+        from littlebrain_baselines.sb3 import run_sb3
+
+        shutil.rmtree(folder, ignore_errors=True)
+        run_sb3(folder, method.algo, SNAKE, method.env_kwargs, job.steps, job.seed)
+        return job, "ran"
+    from littlebrain.runs import Session
+
+    if (folder / "config.json").is_file():
+        session = Session.resume(folder, command=f"littlebrain bench snake ({job.method})")
+        done = "resumed"
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+        config = RunConfig(
+            env=SNAKE,
+            env_kwargs=method.env_kwargs,
+            brain=method.brain,
+            brain_config=method.brain_config,
+            steps=job.steps,
+            seed=job.seed,
+            checkpoint_every=max(job.steps // 10, 1),
+            keep_checkpoints=1,
+        )
+        session = Session.start(config, folder, f"littlebrain bench snake ({job.method})")
+        done = "ran"
+    session.run(show_progress=False)
+    return job, done
+
+
+def run_suite(jobs: list[Job], workers: int) -> None:
+    """Run jobs in `workers` processes, printing each as it ends."""
+    from rich.console import Console
+
+    console = Console()
+    todo = [job for job in jobs if not is_finished(job.folder)]
+    console.print(
+        f"{len(jobs)} runs planned, {len(jobs) - len(todo)} already finished, "
+        f"{len(todo)} to run with {workers} worker(s)"
+    )
+    if not todo:
+        return
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers, maxtasksperchild=1) as pool:
+        for n, (job, done) in enumerate(pool.imap_unordered(run_job, todo), start=1):
+            summary = json.loads((job.folder / "summary.json").read_text(encoding="utf-8"))
+            console.print(
+                f"[{n}/{len(todo)}] {job.method} seed {job.seed} ({job.steps:,} steps) "
+                f"{done}: mean score (last 100) {summary['mean_score_last_100']:.2f}, "
+                f"CPU {summary['cpu_seconds_total']:.0f} s"
+            )
+
+
+# -- report -------------------------------------------------------------------------------
+def load_runs(root: Path) -> list[dict[str, Any]]:
+    """Every finished run under `root`, with its metrics."""
+    runs = []
+    for summary_path in sorted(root.glob("*/seed*/summary.json")):
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        if not summary.get("finished"):
+            continue
+        method, steps = summary_path.parent.parent.name.rsplit("-", 1)
+        with open(summary_path.parent / "metrics.csv", newline="", encoding="utf-8") as file:
+            rows = [r for r in list(csv.reader(file))[1:] if len(r) == 6]
+        table = np.asarray(rows, dtype=np.float64).reshape(-1, 6)
+        runs.append(
+            {
+                "method": method,
+                "budget": int(steps),
+                "seed": summary["seed"],
+                "folder": summary_path.parent,
+                "summary": summary,
+                "step": table[:, 0],
+                "score": table[:, 2],
+            }
+        )
+    return runs
+
+
+def steps_to_reach(step: np.ndarray, score: np.ndarray, threshold: float) -> float | None:
+    """First environment step at which the mean of the last 100 episodes reaches `threshold`."""
+    if len(score) == 0:
+        return None
+    reached = np.flatnonzero(rolling_mean(score, 100) >= threshold)
+    return float(step[reached[0]]) if len(reached) else None
+
+
+def bootstrap_ci(values: np.ndarray, resamples: int = 10_000) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of the mean (fixed seed: reports are reproducible)."""
+    if len(values) < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(0)
+    means = rng.choice(values, size=(resamples, len(values))).mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def aggregate(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for run in runs:
+        groups.setdefault((run["method"], run["budget"]), []).append(run)
+    rows = []
+    for (method, budget), members in sorted(groups.items()):
+        finals = np.asarray([r["summary"]["mean_score_last_100"] or 0.0 for r in members])
+        low, high = bootstrap_ci(finals)
+        row = {
+            "method": method,
+            "budget": budget,
+            "seeds": len(members),
+            "description": METHODS[method].description if method in METHODS else method,
+            "mean_last_100": float(finals.mean()),
+            "ci_low": low,
+            "ci_high": high,
+            "best_episode": float(max(r["score"].max(initial=0) for r in members)),
+            "cpu_seconds": float(np.mean([r["summary"]["cpu_seconds_total"] for r in members])),
+            "peak_memory_mb": float(max(r["summary"]["peak_memory_mb"] for r in members)),
+        }
+        for threshold in THRESHOLDS:
+            reached = [
+                s
+                for r in members
+                if (s := steps_to_reach(r["step"], r["score"], threshold)) is not None
+            ]
+            row[f"steps_to_{threshold}"] = (
+                float(np.median(reached)) if reached else None,
+                len(reached),
+            )
+        rows.append(row)
+    return rows
+
+
+def write_report(root: Path, out: Path, command: str) -> Path:
+    from littlebrain.runs import provenance
+
+    runs = load_runs(root)
+    if not runs:
+        raise ConfigError(f"no finished runs under {root}; run `littlebrain bench snake` first")
+    out.mkdir(parents=True, exist_ok=True)
+    raw = out / "raw"
+    raw.mkdir(exist_ok=True)
+    for run in runs:
+        name = f"{run['method']}-{run['budget']}-seed{run['seed']}"
+        shutil.copy(run["folder"] / "metrics.csv", raw / f"{name}.metrics.csv")
+        shutil.copy(run["folder"] / "summary.json", raw / f"{name}.summary.json")
+    rows = aggregate(runs)
+    with open(out / "runs.csv", "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(
+            [
+                "method",
+                "budget",
+                "seed",
+                "mean_score_last_100",
+                "best_score",
+                "episodes",
+                "cpu_seconds",
+                "peak_memory_mb",
+            ]
+        )
+        for run in runs:
+            s = run["summary"]
+            writer.writerow(
+                [
+                    run["method"],
+                    run["budget"],
+                    run["seed"],
+                    s["mean_score_last_100"],
+                    s["best_score"],
+                    s["episodes"],
+                    round(s["cpu_seconds_total"], 1),
+                    round(s["peak_memory_mb"], 1),
+                ]
+            )
+    plot_curves(runs, out / "learning_curves.png")
+    facts = provenance()
+    lines = [
+        "# Snake 10x10, sparse binary rewards: littlebrain against deep RL",
+        "",
+        "Score = apples eaten per episode. Mean of the last 100 episodes of each run, mean over",
+        "seeds with a 95% bootstrap interval; steps to reach a rolling mean (100 episodes) of",
+        "5 / 10 / 20: median over the seeds that reached it (n reached / seeds).",
+        "",
+        "| method | budget | seeds | mean score, last 100 (95% CI) | best episode | "
+        "steps to 5 | steps to 10 | steps to 20 | CPU s / run | peak MB |",
+        "|---|---:|---:|---|---:|---|---|---|---:|---:|",
+    ]
+    for row in rows:
+        reach = []
+        for threshold in THRESHOLDS:
+            median, n = row[f"steps_to_{threshold}"]
+            reach.append(
+                f"{median:,.0f} ({n}/{row['seeds']})"
+                if median is not None
+                else f"- (0/{row['seeds']})"
+            )
+        ci = f"[{row['ci_low']:.2f}, {row['ci_high']:.2f}]" if row["seeds"] > 1 else ""
+        lines.append(
+            f"| {row['method']} ({row['description']}) | {row['budget']:,} | {row['seeds']} | "
+            f"{row['mean_last_100']:.2f} {ci} | {row['best_episode']:.0f} | "
+            + " | ".join(reach)
+            + f" | {row['cpu_seconds']:.0f} | {row['peak_memory_mb']:.0f} |"
+        )
+    lines += [
+        "",
+        "![learning curves](learning_curves.png)",
+        "",
+        "## Reproduce",
+        "",
+        f"    {command}",
+        "",
+        f"- report written by littlebrain {facts['littlebrain_version']}, "
+        f"commit {facts['git_commit']}",
+        f"- machine: {facts['machine']}, Python {facts['python']}, NumPy {facts['numpy']}",
+        "- per-run commits and settings: raw/*.summary.json and the run folders' config.json",
+    ]
+    (out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out / "README.md"
+
+
+def plot_curves(runs: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 5), dpi=120)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        groups.setdefault(f"{run['method']} ({run['budget']:,})", []).append(run)
+    for label, members in sorted(groups.items()):
+        budget = members[0]["budget"]
+        grid = np.linspace(budget / 100, budget, 100)
+        curves = [
+            np.interp(grid, r["step"], rolling_mean(r["score"], 100))
+            for r in members
+            if len(r["step"])
+        ]
+        mean = np.mean(curves, axis=0)
+        ax.plot(grid, mean, label=f"{label}, {len(curves)} seeds")
+        if len(curves) > 1:
+            ax.fill_between(grid, np.min(curves, axis=0), np.max(curves, axis=0), alpha=0.15)
+    ax.set_xscale("log")
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("score (mean of last 100 episodes)")
+    ax.set_title("Snake 10x10, sparse rewards (band: min-max over seeds)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main(args: Any, command: str) -> int:
+    root, out = Path(args.runs), Path(args.out)
+    if not args.report:
+        methods = args.methods or list(DEFAULT_METHODS)
+        run_suite(plan(methods, args.steps, args.seeds, root), args.workers)
+    report = write_report(root, out, command)
+    print(f"report: {report}")
+    return 0

@@ -1,0 +1,137 @@
+"""Stable-Baselines3 DQN and PPO on littlebrain's worlds, writing littlebrain's run-folder layout
+(config.json, metrics.csv with the same columns, summary.json) so one report reads both.
+
+Hyperparameters are SB3's documented defaults, with the DQN settings of the RL Baselines3 Zoo's
+Atari configuration (hyperparams/dqn.yml: buffer 100k, learning starts 100k scaled to 10k here
+for a 200k budget, target update 1,000, train freq 4, exploration fraction 0.1 to eps 0.01,
+lr 1e-4) and PPO's defaults (n_steps 2048, batch 64, 10 epochs, lr 3e-4, gamma 0.99, GAE 0.95,
+clip 0.2) plus ent_coef 0.01 as in the Zoo's Atari PPO. Both use an MLP on the flattened board
+(the 10 x 10 board is too small for SB3's Nature CNN, which needs 36 x 36 or more).
+
+Baseline runs resume at run granularity only: an unfinished one restarts from scratch, because
+SB3's own checkpoints are pickles and littlebrain never loads a pickle.
+"""
+
+from __future__ import annotations
+
+import csv
+import platform
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from littlebrain.checkpoint import write_json_atomic
+from littlebrain.runs import METRIC_FIELDS, provenance
+
+HYPERPARAMETERS: dict[str, dict[str, Any]] = {
+    "dqn": {
+        "learning_rate": 1e-4,
+        "buffer_size": 100_000,
+        "learning_starts": 10_000,
+        "batch_size": 32,
+        "gamma": 0.99,
+        "train_freq": 4,
+        "gradient_steps": 1,
+        "target_update_interval": 1_000,
+        "exploration_fraction": 0.1,
+        "exploration_final_eps": 0.01,
+    },
+    "ppo": {
+        "learning_rate": 3e-4,
+        "n_steps": 2048,
+        "batch_size": 64,
+        "n_epochs": 10,
+        "gamma": 0.99,
+        "gae_lambda": 0.95,
+        "clip_range": 0.2,
+        "ent_coef": 0.01,
+    },
+}
+
+
+def run_sb3(
+    folder: Path, algo: str, env_id: str, env_kwargs: dict, steps: int, seed: int
+) -> dict[str, Any]:
+    """Train one SB3 agent for `steps` environment steps into `folder` (created afresh)."""
+    import torch
+    from stable_baselines3 import DQN, PPO
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    import littlebrain  # noqa: F401  (registers the worlds)
+
+    torch.set_num_threads(1)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {
+        "algo": algo,
+        "env": env_id,
+        "env_kwargs": env_kwargs,
+        "steps": steps,
+        "seed": seed,
+        "hyperparameters": HYPERPARAMETERS[algo],
+        "policy": "MlpPolicy",
+    }
+    write_json_atomic(
+        folder / "config.json", {"config": config, "torch": torch.__version__, **provenance()}
+    )
+    metrics = open(folder / "metrics.csv", "w", newline="", encoding="utf-8")  # noqa: SIM115
+    writer = csv.writer(metrics)
+    writer.writerow(METRIC_FIELDS)
+    started, cpu_started = time.perf_counter(), time.process_time()
+
+    class EpisodeLog(BaseCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.episode, self.length, self.episode_return = 0, 0, 0.0
+
+        def _on_step(self) -> bool:
+            self.length += 1
+            self.episode_return += float(self.locals["rewards"][0])
+            if self.locals["dones"][0]:
+                info = self.locals["infos"][0]
+                writer.writerow(
+                    [
+                        self.num_timesteps,
+                        self.episode,
+                        f"{info.get('score', 0):g}",
+                        self.length,
+                        f"{self.episode_return:.6g}",
+                        f"{time.perf_counter() - started:.3f}",
+                    ]
+                )
+                metrics.flush()
+                self.episode, self.length, self.episode_return = self.episode + 1, 0, 0.0
+            return True
+
+    env = gym.make(env_id, **env_kwargs)
+    cls = {"dqn": DQN, "ppo": PPO}[algo]
+    model = cls("MlpPolicy", env, seed=seed, device="cpu", verbose=0, **HYPERPARAMETERS[algo])
+    model.learn(total_timesteps=steps, callback=EpisodeLog())
+    metrics.close()
+    scores = _scores(folder / "metrics.csv")
+    summary = {
+        "method": f"{algo} (Stable-Baselines3)",
+        "learns": True,
+        "seed": seed,
+        "steps": steps,
+        "steps_budget": steps,
+        "finished": True,
+        "episodes": len(scores),
+        "mean_score_last_100": float(np.mean(scores[-100:])) if len(scores) else None,
+        "best_score": float(np.max(scores)) if len(scores) else None,
+        "wall_seconds_total": time.perf_counter() - started,
+        "cpu_seconds_total": time.process_time() - cpu_started,
+        "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "machine": platform.platform(),
+    }
+    write_json_atomic(folder / "summary.json", summary)
+    return summary
+
+
+def _scores(path: Path) -> np.ndarray:
+    with open(path, newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))[1:]
+    return np.asarray([float(row[2]) for row in rows if len(row) == len(METRIC_FIELDS)])

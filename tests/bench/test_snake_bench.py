@@ -1,0 +1,101 @@
+"""The Snake suite runs, resumes without redoing finished runs, and reports honestly."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from littlebrain.bench.snake import bootstrap_ci, steps_to_reach
+from littlebrain.cli import main
+
+
+def test_suite_runs_resumes_and_reports(tmp_path, capsys):
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    argv = [
+        "bench",
+        "snake",
+        "--methods",
+        "random",
+        "no-novelty",
+        "--steps",
+        "400",
+        "--seeds",
+        "2",
+        "--workers",
+        "1",
+        "--runs",
+        str(runs),
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0
+    assert "4 to run" in capsys.readouterr().out
+    finished = runs / "random-400" / "seed1" / "summary.json"
+    stamp = finished.stat().st_mtime_ns
+    # an interrupted littlebrain run: its summary says unfinished, so it resumes
+    interrupted = runs / "no-novelty-400" / "seed0" / "summary.json"
+    summary = json.loads(interrupted.read_text())
+    interrupted.write_text(json.dumps({**summary, "finished": False}))
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "3 already finished, 1 to run" in printed and "resumed" in printed
+    assert finished.stat().st_mtime_ns == stamp, "a finished run is never redone"
+    table = (out / "README.md").read_text()
+    assert "| random (random policy) | 400 | 2 |" in table
+    assert "no-novelty" in table and "littlebrain bench snake" in table
+    with open(out / "runs.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert sorted((r["method"], r["seed"]) for r in rows) == [
+        ("no-novelty", "0"),
+        ("no-novelty", "1"),
+        ("random", "0"),
+        ("random", "1"),
+    ]
+    assert (out / "learning_curves.png").is_file()
+    assert len(list((out / "raw").glob("*.metrics.csv"))) == 4
+
+
+def test_report_without_runs_fails_cleanly(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "bench",
+                "snake",
+                "--report",
+                "--runs",
+                str(tmp_path / "none"),
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
+        == 2
+    )
+    assert "no finished runs" in capsys.readouterr().err
+
+
+def test_unknown_method_is_refused(tmp_path, capsys):
+    assert main(["bench", "snake", "--methods", "alphazero", "--runs", str(tmp_path)]) == 2
+    assert "unknown method 'alphazero'" in capsys.readouterr().err
+
+
+def test_steps_to_reach_and_bootstrap():
+    scores = np.r_[np.zeros(100), np.full(100, 10.0)]
+    steps = np.arange(1, 201) * 10.0
+    # the rolling mean of 100 reaches 5 after 50 episodes of 10s, at episode 150
+    assert steps_to_reach(steps, scores, 5) == 1500.0
+    assert steps_to_reach(steps, scores, 20) is None
+    low, high = bootstrap_ci(np.array([1.0, 2.0, 3.0, 4.0]))
+    assert 1.0 <= low < 2.5 < high <= 4.0
+
+
+def test_baseline_writes_the_same_run_folder_layout(tmp_path):
+    pytest.importorskip("stable_baselines3")
+    from littlebrain_baselines.sb3 import run_sb3
+
+    summary = run_sb3(tmp_path / "ppo", "ppo", "littlebrain/Snake-v0", {}, steps=600, seed=0)
+    assert summary["finished"] and summary["episodes"] > 3
+    header = (tmp_path / "ppo" / "metrics.csv").read_text().splitlines()[0]
+    assert header == "step,episode,score,length,return,wall_seconds"
