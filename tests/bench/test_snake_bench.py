@@ -55,6 +55,8 @@ def test_suite_runs_resumes_and_reports(tmp_path, capsys):
         ("random", "1"),
     ]
     assert (out / "learning_curves.png").is_file()
+    assert (out / "best_episode.gif").read_bytes()[:6] == b"GIF89a"
+    assert "best_episode.gif" in table
     assert len(list((out / "raw").glob("*.metrics.csv"))) == 4
 
 

@@ -292,6 +292,7 @@ def write_report(root: Path, out: Path, command: str) -> Path:
                 ]
             )
     plot_curves(runs, out / "learning_curves.png")
+    gif_note = write_best_episode_gif(runs, rows, out / "best_episode.gif")
     facts = provenance()
     lines = [
         "# Snake 10x10, sparse binary rewards: littlebrain against deep RL",
@@ -324,6 +325,7 @@ def write_report(root: Path, out: Path, command: str) -> Path:
         "",
         "![learning curves](learning_curves.png)",
         "",
+        *([f"![best episode](best_episode.gif) {gif_note}", ""] if gif_note else []),
         "## Reproduce",
         "",
         f"    {command}",
@@ -335,6 +337,51 @@ def write_report(root: Path, out: Path, command: str) -> Path:
     ]
     (out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out / "README.md"
+
+
+def write_best_episode_gif(
+    runs: list[dict[str, Any]], rows: list[dict[str, Any]], path: Path, episodes: int = 10
+) -> str | None:
+    """The best littlebrain variant's best seed, reloaded from its last checkpoint, plays
+    `episodes` fresh episodes (still learning online, as always); the best one becomes a GIF."""
+    from PIL import Image
+
+    from littlebrain.checkpoint import load_checkpoint
+    from littlebrain.runs import RunFolder, make_brain, make_env
+
+    ours = [
+        r
+        for r in rows
+        if METHODS.get(r["method"], Method("", "", kind="sb3")).kind == "brain"
+        and r["method"] != "random"
+    ]
+    if not ours:
+        return None
+    best = max(ours, key=lambda r: r["mean_last_100"])
+    candidates = [r for r in runs if (r["method"], r["budget"]) == (best["method"], best["budget"])]
+    run = max(candidates, key=lambda r: r["summary"]["mean_score_last_100"] or 0.0)
+    folder, config = RunFolder.open(run["folder"])
+    env = make_env(config, render_mode="rgb_array")
+    brain = make_brain(config, env)
+    arrays, _ = load_checkpoint(folder.checkpoints()[-1])
+    brain.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("loop.")})
+    best_frames, best_score = [], -1.0
+    for episode in range(episodes):
+        obs, info = env.reset(seed=10**9 + episode)
+        frames, feedback, done = [env.render()], 0.0, False
+        while not done:
+            obs, feedback, terminated, truncated, info = env.step(brain.step(obs, feedback))
+            frames.append(env.render())
+            done = terminated or truncated
+        brain.end_episode(obs, feedback, terminated)
+        if info["score"] > best_score:
+            best_frames, best_score = frames, float(info["score"])
+    images = [Image.fromarray(frame) for frame in best_frames]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=80, loop=0)
+    return (
+        f"{best['method']}, seed {run['seed']} after {best['budget']:,} steps: the best of "
+        f"{episodes} further episodes (learning still on), score {best_score:.0f}."
+    )
 
 
 def plot_curves(runs: list[dict[str, Any]], path: Path) -> None:
