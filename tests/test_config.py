@@ -22,6 +22,7 @@ class Inner:
 @dataclass(frozen=True)
 class Outer:
     inner: Inner = field(default_factory=Inner)
+    tuned: Inner = field(default_factory=lambda: Inner(rate=0.5, size=8))
     name: str = "x"
     limit: int | None = None
 
@@ -31,6 +32,11 @@ def test_nested_configs_round_trip_and_fill_defaults():
     assert outer == Outer(inner=Inner(rate=2.0), limit=3)
     assert isinstance(outer.inner.rate, float)
     assert from_dict(Outer, asdict(outer), "brain_config") == outer
+
+
+def test_partial_nested_tables_keep_the_fields_own_defaults():
+    outer = from_dict(Outer, {"tuned": {"size": 3}}, "brain_config")
+    assert outer.tuned == Inner(rate=0.5, size=3) and outer.inner == Inner()
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,8 @@ def from_dict(cls: type, data: Any, where: str) -> Any:
     if not isinstance(data, dict):
         raise ConfigError(f"{where} must be a table of settings, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    names = list(fields)
     unknown = sorted(set(data) - set(names))
     if unknown:
         known = ", ".join(names) or "none"
@@ -56,7 +57,11 @@ def from_dict(cls: type, data: Any, where: str) -> Any:
     values = {}
     for name, value in data.items():
         if dataclasses.is_dataclass(hints[name]):
-            values[name] = from_dict(hints[name], value, f"{where}.{name}")
+            # a partial table overrides the field's own default, not the class's defaults
+            default = fields[name].default_factory
+            base = dataclasses.asdict(default()) if default is not dataclasses.MISSING else {}
+            merged = {**base, **value} if isinstance(value, dict) else value
+            values[name] = from_dict(hints[name], merged, f"{where}.{name}")
             continue
         if not _type_ok(value, hints[name]):
             shown = getattr(hints[name], "__name__", str(hints[name]))

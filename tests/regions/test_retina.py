@@ -117,7 +117,7 @@ def test_colour_keeps_a_dim_channel_as_strong_as_the_others():
     retina = Retina(frame.shape, RetinaConfig(out_height=5, out_width=5, colour=True))
     out = retina.step(frame)
     assert out.shape == (5 * 5 * 3 * 2,) == (retina.output_size,)
-    maps = out[: 75].reshape(3, 5, 5)
+    maps = out[:75].reshape(3, 5, 5)
     assert maps[2, 1, 1] == pytest.approx(0.25) and maps[1, 3, 3] == pytest.approx(0.25)
     assert maps[0].sum() == 0 and np.all(out[75:] == 0)  # first frame: no transient
     moved = np.roll(frame, 1, axis=1)
