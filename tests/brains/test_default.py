@@ -100,14 +100,19 @@ def test_ablating_both_memory_systems_or_unknown_regions_is_refused():
 
 
 def test_arbitration_follows_confidence():
-    neuromodulators = Neuromodulators(NeuromodulatorConfig(), discount=0.9)
-    q_h, q_s = np.array([1.0, 1.0, 0.0]), np.array([0.0, 0.5, 2.0])
+    neuromodulators = Neuromodulators(NeuromodulatorConfig(prior_confidence=1e-9), 0.9)
+    q_h, q_s = np.array([1.0, 1.0, 0.0, -1.0]), np.array([0.0, 0.5, 2.0, 0.0])
     mixed = neuromodulators.arbitrate(
-        q_h, np.array([1.0, 0.5, 0.0]), q_s, np.array([0.0, 0.5, 1.0])
+        q_h, np.array([1.0, 0.5, 0.0, 1e-6]), q_s, np.array([0.0, 0.5, 1.0, 0.0])
     )
     # no striatal experience: episodic; equal confidence: the mean; no episodic memory: striatal
-    np.testing.assert_allclose(mixed, [1.0, 0.75, 2.0])
-    assert neuromodulators.arbitrate(q_h, np.zeros(3), q_s, np.zeros(3)).tolist() == q_s.tolist()
+    np.testing.assert_allclose(mixed[:3], [1.0, 0.75, 2.0], rtol=1e-6)
+    assert mixed[3] == pytest.approx(-1.0, rel=1e-3)
+    # the prior: a memory known only faintly does not decide an action's value on its own
+    sceptical = Neuromodulators(NeuromodulatorConfig(prior_confidence=0.01), 0.9)
+    faint = sceptical.arbitrate(q_h, np.array([1.0, 0.5, 0.0, 1e-6]), q_s, np.zeros(4))
+    assert faint[0] == pytest.approx(1 / 1.01) and abs(faint[3]) < 1e-3
+    assert np.all(sceptical.arbitrate(q_h, np.zeros(4), q_s, np.zeros(4)) == 0)
 
 
 def test_dopamine_is_the_prediction_error_and_exploration_rises_with_novelty():
@@ -147,7 +152,9 @@ def test_snake_run_stays_in_range_with_bounded_memory():
     assert np.abs(brain.striatum.weights).max() <= brain.striatum.config.max_weight
     report = brain.homeostasis.report()
     assert 0 < report["dentate_gyrus"]["mean_activity"] <= 40 / 2048 + 1e-6
-    assert report["code"]["peak"] < 1e3 and report["values"]["peak"] <= 1 / (1 - 0.97)
+    assert report["code"]["peak"] < 1e3 and report["values"]["peak"] <= 1 / (
+        1 - brain.config.discount
+    )
 
 
 def test_full_brain_resumes_bit_exactly(tmp_path):

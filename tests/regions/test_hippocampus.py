@@ -149,10 +149,10 @@ def test_kernel_average_and_confidence_favour_near_memories():
     expected = (1 / 0.018 - 1 / 9.008) / (1 / 0.018 + 1 / 9.008)
     assert r.values[0] == pytest.approx(expected, rel=1e-4)
     assert r.values[1] == pytest.approx(-1.0)  # far, but the only memory of action 1
-    # confidence: s / (d^2 + s) averaged over k = 2, s = the running mean of squared novelty
+    # confidence: s / (d^2 + s) of the nearest memory, s = the running mean of squared novelty
     s = float(h.distance_scale[0])
     assert s == pytest.approx(0.01)  # one recall so far, at novelty 0.1
-    assert r.confidence[0] == pytest.approx((s / (0.01 + s) + s / (9 + s)) / 2, rel=1e-3)
+    assert r.confidence[0] == pytest.approx(s / (0.01 + s), rel=1e-3)
     assert r.confidence[1] < 0.01 < r.confidence[0]
 
 
@@ -162,6 +162,54 @@ def test_waiting_memories_do_not_count_for_values():
     walk(h, ks, [0, 0, 0])
     r = h.recall(ks[0])
     assert not r.known.any() and r.novelty == pytest.approx(0.0, abs=1e-3)
+
+
+def _reference_recall(h: Hippocampus, key: np.ndarray, scale: float):
+    """Exact recall written plainly in NumPy (float64): the compiled kernel's specification."""
+    cfg, n = h.config, h.size
+    d2 = ((h.keys[:n].astype(np.float64) - key.astype(np.float64)) ** 2).sum(axis=1)
+    values = np.zeros(cfg.n_actions)
+    counts = np.zeros(cfg.n_actions, np.int64)
+    confidence = np.zeros(cfg.n_actions)
+    for a in range(cfg.n_actions):
+        mine = np.flatnonzero((h.actions[:n] == a) & (h.n_returns[:n] > 0))
+        if len(mine) == 0:
+            continue
+        near = mine[np.argsort(d2[mine], kind="stable")[: cfg.k_neighbours]]
+        w = 1.0 / (d2[near] + cfg.kernel_delta * cfg.key_dim)
+        if cfg.averaging == "kernel":
+            values[a] = (w * h.values[near]).sum() / w.sum()
+        else:
+            values[a] = h.values[near].mean()
+        if d2[near[0]] <= 1e-5 * float(key.astype(np.float64) @ key):
+            values[a] = h.values[near[0]]  # an identical memory gives its own value
+        counts[a] = len(near)
+        confidence[a] = (scale / (d2[near] + scale)).max()
+    return values, counts, confidence, float(np.sqrt(d2.min()))
+
+
+@pytest.mark.parametrize("averaging", ["kernel", "mean"])
+@pytest.mark.parametrize("index", ["exact", "auto"])
+def test_compiled_recall_matches_a_plain_numpy_reference(averaging, index):
+    """Random memories (some waiting, some duplicated keys), every action, both averagings; in
+    IVF mode all cells are probed, so the index must agree with exact search too."""
+    rng = np.random.default_rng(21)
+    cfg = {"n_actions": 4, "k_neighbours": 5, "averaging": averaging, "capacity": 2000}
+    cfg |= {"index": index, "ivf_cells": 8, "ivf_probe": 8, "ivf_threshold": 100}
+    h = make(**cfg)
+    ks = keys(600, seed=22)
+    h.load_memories(ks, rng.integers(0, 4, 600), rng.standard_normal(600))
+    walk(h, ks[:20], rng.integers(0, 4, 20))  # merges into loaded memories, or waits
+    walk(h, keys(30, seed=23), rng.integers(0, 4, 30))  # new memories waiting for an outcome
+    assert h.uses_ivf == (index == "auto") and h.size > 600
+    h.freeze()  # the distance scale stays put, so the reference can use it
+    for q in [*keys(40, seed=24), ks[5], ks[100] + 0.01]:
+        values, counts, confidence, novelty = _reference_recall(h, q, h.distance_scale[0])
+        r = h.recall(q)
+        np.testing.assert_array_equal(r.counts, counts)
+        np.testing.assert_allclose(r.values, values, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(r.confidence, confidence, rtol=1e-4, atol=1e-6)
+        assert r.novelty == pytest.approx(novelty, rel=1e-4, abs=1e-3)
 
 
 # -- forgetting ---------------------------------------------------------------------------
@@ -181,6 +229,24 @@ def test_lru_forgetting_bounds_size_and_drops_least_recently_used():
         h.step(k)
         h.store(k, 0)
         assert h.size <= 100
+
+
+def test_lru_forgetting_with_ties_drops_what_a_full_sort_would():
+    """The partial sort of LRU forgetting equals lexsort((last_used, pending))[:n_evict]."""
+    rng = np.random.default_rng(25)
+    for trial in range(20):
+        h = make(capacity=200, evict_fraction=0.1, n_actions=2)
+        h.load_memories(keys(200, seed=trial), rng.integers(0, 2, 200), np.zeros(200))
+        h.last_used[:200] = rng.integers(0, 5, 200)  # many ties
+        pending = rng.choice(200, 30, replace=False)
+        h.trajectory[:30] = pending
+        h._set("traj_len", 30)
+        flag = np.zeros(200, bool)
+        flag[pending] = True
+        dropped = np.lexsort((h.last_used[:200], flag))[:20]
+        expected = {tuple(k) for k in np.delete(h.keys[:200], dropped, axis=0)}
+        h._forget(20)
+        assert {tuple(k) for k in h.keys[: h.size]} == expected
 
 
 def test_least_valuable_forgetting_drops_smallest_magnitudes():

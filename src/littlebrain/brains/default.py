@@ -42,14 +42,19 @@ class DefaultBrainConfig:
     size), the dentate gyrus's input_dim and the hippocampus's key_dim and n_actions; and it
     gives the striatum and the hippocampus the one `discount` below."""
 
-    retina: RetinaConfig = field(default_factory=RetinaConfig)
+    retina: RetinaConfig = field(default_factory=lambda: RetinaConfig(colour=True))
     cortex: CortexConfig = field(default_factory=CortexConfig)
     dentate_gyrus: DentateGyrusConfig = field(default_factory=DentateGyrusConfig)
     hippocampus: HippocampusConfig = field(default_factory=HippocampusConfig)
     striatum: StriatumConfig = field(default_factory=StriatumConfig)
     neuromodulators: NeuromodulatorConfig = field(default_factory=NeuromodulatorConfig)
-    #: discount of future outcomes, shared by the episodic and the striatal values
-    discount: float = 0.97
+    #: discount of future outcomes, shared by the episodic and the striatal values (Snake,
+    #: egocentric, 60k steps, one seed: 0.9 scored 1.37, 0.8 1.47, 0.97 0.73)
+    discount: float = 0.9
+    #: the retina pools pooling x pooling input cells into one (coarse, like peripheral vision),
+    #: up to its configured output size: 84 x 84 Atari frames give 21 x 21, a 19 x 19 Snake view
+    #: 5 x 5 (measured on Snake at 60k steps: 5 x 5 scored 0.73, 10 x 10 0.51)
+    retina_pooling: int = 4
     #: hippocampal memories replayed into the striatum per step (consolidation)
     consolidation_per_step: int = 2
     #: regions or signals taken out, for ablations: "hippocampus", "striatum", "cortex" (the
@@ -60,6 +65,7 @@ class DefaultBrainConfig:
     def __post_init__(self) -> None:
         check(0 <= self.discount < 1, "discount must be in [0, 1)")
         check(self.consolidation_per_step >= 0, "consolidation_per_step must be >= 0")
+        check(self.retina_pooling >= 1, "retina_pooling must be >= 1")
         unknown = set(self.ablate) - set(ABLATIONS)
         check(not unknown, f"ablate: unknown {sorted(unknown)}, known: {', '.join(ABLATIONS)}")
         check(
@@ -88,8 +94,8 @@ class DefaultBrain(Brain):
                 weights = (1.0,) * shape[2]  # an unknown colour space: every channel alike
             retina_config = dataclasses.replace(
                 config.retina,
-                out_height=min(shape[0], config.retina.out_height),
-                out_width=min(shape[1], config.retina.out_width),
+                out_height=min(-(-shape[0] // config.retina_pooling), config.retina.out_height),
+                out_width=min(-(-shape[1] // config.retina_pooling), config.retina.out_width),
                 channel_weights=weights,
             )
             self.retina = Retina(shape, retina_config)

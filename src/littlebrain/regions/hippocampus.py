@@ -34,18 +34,23 @@ forgotten at once (batching keeps the cost amortised): "lru" drops the least rec
 first (unvalued before valued), least recently used among equals. Memories still waiting for
 their outcome are never dropped unless nothing else is left.
 
-Search: exact (one matrix-vector product over all keys) until `ivf_threshold` memories; above it
-(index="auto") an inverted-file index written in NumPy: k-means centroids split the key space
-into cells, each memory lives in the list of its nearest cell and action, and a query scans the
-`ivf_probe` nearest cells only. The centroids are trained on the stored keys (deterministic
-init, no random draws) when the threshold is crossed and again each time as many stores as the
-memory held at the last training have happened, so the cells follow the agent into new states.
+Search: exact (every stored key) until `ivf_threshold` memories; above it (index="auto") an
+inverted-file index: k-means centroids split the key space into cells, each memory lives in the
+block of its nearest cell, and a query scans the `ivf_probe` nearest cells (plus the memories
+stored since the last compaction) only. The centroids are trained on the stored keys
+(deterministic init, no random draws) when the threshold is crossed and again each time as many
+stores as the memory held at the last training have happened, so the cells follow the agent
+into new states. A query is one compiled call (`_hippocampus_kernels.recall`, Numba, cached on
+disk): cell choice, distances, per-action k nearest, averaging, novelty, confidence and the
+merge check, fused; NumPy needed about 60 small calls for it, which cost more than the
+arithmetic. Numba is required: there is no silent NumPy fallback (the tests check the kernel
+against a plain NumPy reference).
 
 State: every persistent quantity is a NumPy array in `state_names` (keys, values, actions,
 times, the trajectory, the centroids and each memory's cell), so `state_dict` round-trips
-bit-exactly. The per-(cell, action) slot lists and the free-slot list are derived: they are
-rebuilt from those arrays on load, in ascending slot order, which is also the order kept live,
-so a resumed run searches exactly like an uninterrupted one.
+bit-exactly. The cell offsets of the sorted part are derived: they are rebuilt from those arrays
+on load, so a resumed run searches exactly like an uninterrupted one (the kernels are
+deterministic for a given machine and build).
 
 Reads: a float32 key of size `key_dim` (the cortex code; a dentate-gyrus code also works, set
 key_dim to its n_units), the previous action's feedback, and the chosen action (`store`).
@@ -60,6 +65,7 @@ import numpy as np
 
 from littlebrain.errors import ConfigError, ObservationError
 from littlebrain.region import Region
+from littlebrain.regions import _hippocampus_kernels as kernels
 
 # names of the scalar counters kept in one int64 array (one entry of state_names)
 _COUNTERS = (
@@ -73,8 +79,6 @@ _COUNTERS = (
     "trained_at",  # n_stores when the IVF centroids were last trained
     "trained_size",  # memories when the IVF centroids were last trained
 )
-# steps over which the running scale of squared novelty averages
-_DISTANCE_SCALE_STEPS = 1000.0
 # per-memory arrays, permuted together when the memory is compacted
 _PER_MEMORY = (
     "keys",
@@ -173,7 +177,9 @@ class Recall:
     novelty: float
     #: how close each estimate's memories are, in [0, 1]: the mean over the k neighbours of
     #: s / (d^2 + s), s being the memory's typical squared novelty. Near memories count fully,
-    #: far ones hardly at all, so an action tried only elsewhere is not trusted here.
+    #: how close the action's nearest valued memory is, in [0, 1]: s / (d^2 + s), s being the
+    #: memory's typical squared novelty. An identical memory counts fully, a far one hardly at
+    #: all, so an action tried only elsewhere is not trusted here.
     confidence: np.ndarray
 
     @property
@@ -183,24 +189,20 @@ class Recall:
 
 @dataclass
 class _Search:
-    """One key's candidate memories: flat lists, and per-action padded matrices of the valued."""
+    """What a store needs from the search of its key (kept from the recall just before)."""
 
     key: np.ndarray
-    qq: float  # |key|^2; distances below are |m|^2 - 2 m.key, add qq for the squared distance
-    slots: np.ndarray  # candidate slots
-    dists: np.ndarray  # their distances
-    flat: np.ndarray  # each candidate's place in the padded (n_actions, width) matrices
-    width: int
     home: int  # IVF cell of the key (0 when exact)
+    merge: np.ndarray  # per action, the slot of a memory within merge_radius of the key, or -1
 
 
 class Hippocampus(Region):
     """Episodic memory with k-NN recall, reverse replay and bounded capacity (see module doc).
 
     Memory layout: live memories occupy slots [0, size). Slots [0, sorted_end) are sorted by
-    (IVF cell, action), so the memories of one action in one cell are a contiguous block that a
-    query reads without gathering; slots [sorted_end, size) hold the memories stored since, in
-    order, and are always searched exhaustively. Compaction (when the recent part is full, when
+    (IVF cell, action), so the memories of one cell are a contiguous block that a query reads
+    without gathering; slots [sorted_end, size) hold the memories stored since, in order, and
+    are always searched exhaustively. Compaction (when the recent part is full, when
     memories are forgotten, after training the cells) sorts everything again. A slot number is
     therefore valid until the next compaction only; `value_of` finds a memory by its key.
     """
@@ -227,12 +229,16 @@ class Hippocampus(Region):
         self.trajectory = np.zeros(config.max_trajectory, dtype=np.int64)
         self.counters = np.zeros(len(_COUNTERS), dtype=np.int64)
         # running mean of the squared novelty (the scale of "near" for the confidence) and the
-        # number of recalls behind it: the step is 1/n until it reaches 1/_DISTANCE_SCALE_STEPS
+        # number of recalls behind it: the step is 1/n until it reaches
+        # 1/kernels.DISTANCE_SCALE_STEPS (the compiled recall updates it)
         self.distance_scale = np.zeros(2, dtype=np.float64)
         self._n = dict.fromkeys(_COUNTERS, 0)
         self._n_evict = max(1, int(config.capacity * config.evict_fraction))
         # the recent part is searched exhaustively; it is sorted in when it reaches this size
         self._recent_max = min(config.capacity, max(256, self._n_evict))
+        self._scratch_s: np.ndarray | None = None  # work buffers of the compiled query
+        self._scratch_d: np.ndarray | None = None
+        self._scratch_k: np.ndarray | None = None
         self._rebuild_derived()
 
     # -- counters -----------------------------------------------------------------------
@@ -265,7 +271,7 @@ class Hippocampus(Region):
         if key.dtype.kind not in "biuf":
             raise ObservationError(f"hippocampus {what} has non-numeric dtype {key.dtype}")
         key = key.astype(np.float32)  # a copy: the caller may reuse its buffer
-        if not np.all(np.isfinite(key)):
+        if not np.isfinite(key).all():
             raise ObservationError(f"hippocampus {what} contains NaN or infinite values")
         return key
 
@@ -304,14 +310,14 @@ class Hippocampus(Region):
     def store(self, key: np.ndarray, action: int) -> int:
         """Remember (key, action) as the latest step of the trajectory; returns its slot."""
         cache, self._cache = self._cache, None
-        if cache is not None and np.array_equal(cache.key, key):
+        if cache is not None and cache.key.shape == np.shape(key) and (cache.key == key).all():
             search = cache  # the key just recalled: already checked and searched
         else:
             search = self._search(self._check_key(key))
         action = self._check_action(action)
         if self.frozen:
             return -1
-        slot = self._merge_target(search, action)
+        slot = int(search.merge[action])
         if slot < 0:
             if self._n["size"] >= self.config.capacity:
                 self._forget(self._n_evict)  # renumbers slots; the search's cell stays valid
@@ -411,17 +417,21 @@ class Hippocampus(Region):
         (n_actions, k), nearest first. Used to measure the index's recall@k against exact search.
         """
         k = self.config.k_neighbours if k is None else k
-        search = self._search(self._check_key(key))
-        n_actions, width = self.config.n_actions, max(search.width, k)
-        d2 = np.full((n_actions, width), np.inf, dtype=np.float32)
-        slots = np.full((n_actions, width), -1, dtype=np.int64)
-        flat = search.flat // search.width * width + search.flat % search.width
-        d2.ravel()[flat] = search.dists + search.qq
-        slots.ravel()[flat] = search.slots
-        order = np.argsort(d2, axis=1, kind="stable")[:, :k]
-        return np.take_along_axis(slots, order, axis=1), np.sqrt(
-            np.maximum(np.take_along_axis(d2, order, axis=1), 0.0)
-        )
+        key = self._check_key(key)
+        self._ensure_scratch()
+        n, _ = kernels.candidates(*self._index_args(key), self._scratch_s, self._scratch_d)
+        slots = self._scratch_s[:n].copy()
+        d2 = self._scratch_d[:n].astype(np.float64) + float(key.astype(np.float64) @ key)
+        acts = self.actions[slots]
+        order = np.lexsort((d2, acts))  # by action, then distance; search order on ties
+        first = np.searchsorted(acts[order], np.arange(self.config.n_actions + 1))
+        out_slots = np.full((self.config.n_actions, k), -1, dtype=np.int64)
+        out_d = np.full((self.config.n_actions, k), np.inf, dtype=np.float32)
+        for a in range(self.config.n_actions):
+            pick = order[first[a] : min(first[a + 1], first[a] + k)]
+            out_slots[a, : len(pick)] = slots[pick]
+            out_d[a, : len(pick)] = np.sqrt(np.maximum(d2[pick], 0.0))
+        return out_slots, out_d
 
     def sample_valued(
         self, n: int, rng: np.random.Generator
@@ -491,113 +501,91 @@ class Hippocampus(Region):
         self._n = {name: int(self.counters[i]) for i, name in enumerate(_COUNTERS)}
         self._rebuild_derived()
 
-    # -- internals: search --------------------------------------------------------------
-    def _search(self, key: np.ndarray) -> _Search:
-        """All candidate memories of a key, and where each goes in per-action matrices.
+    # -- internals: search ---------------------------------------------------------------
+    def _ensure_scratch(self) -> None:
+        """Work buffers of the compiled query, sized for the worst case (an exact search)."""
+        if self._scratch_s is None:
+            n = self.config.capacity
+            self._scratch_s = np.empty(n, dtype=np.int64)
+            self._scratch_d = np.empty(n, dtype=np.float32)
+            self._scratch_k = np.empty(n, dtype=np.float32)
 
-        The sorted part is read block by block (the probed cells, or all of it when exact); the
-        recent part is read whole. In the padded (n_actions, width) matrices a candidate goes
-        to row = its action, at a column given by its rank among that action's candidates.
+    def _index_args(self, key: np.ndarray) -> tuple:
+        """The memory and index arguments shared by the compiled search kernels."""
+        n = self._n
+        return (
+            self.keys,
+            self.sqnorms,
+            key,
+            self.centroids,
+            self._centroid_sqnorms,
+            n["n_cells"],
+            self._probe,
+            self._cell_start,
+            self._cell_end,
+            n["sorted_end"],
+            n["size"],
+        )
+
+    def _query(self, key: np.ndarray, mark: bool) -> tuple[Recall, _Search]:
+        """One compiled call: values, counts, confidence, novelty, home cell, merge targets.
+
+        With `mark` the chosen neighbours count as used and the distance scale learns.
         """
-        qq = float(key @ key)
-        sorted_end, size = self._n["sorted_end"], self._n["size"]
-        keys, sqnorms = self.keys, self.sqnorms
-        if self._n["n_cells"]:
-            dc = self._centroid_sqnorms - 2.0 * (self.centroids[: self._n["n_cells"]] @ key)
-            cells = np.argpartition(dc, self._probe - 1)[: self._probe]
-            home = int(cells[np.argmin(dc[cells])])
-            counts = self._cell_counts[cells]  # (probe, A): a block per (cell, action)
-            spans = list(
-                zip(self._cell_start[cells].tolist(), self._cell_end[cells].tolist(), strict=True)
-            )
-            parts = [keys[a:b] @ key for a, b in spans]
-            parts.append(keys[sorted_end:size] @ key)
-            rows = np.concatenate([self._arange[a:b] for a, b in spans])
-            slots = np.concatenate([rows, self._arange[sorted_end:size]])
-            dists = sqnorms[slots] - 2.0 * np.concatenate(parts)
-        else:
-            home = 0
-            counts = self._cell_counts  # (1, A)
-            slots = self._arange[:size]
-            dists = sqnorms[:size] - 2.0 * (keys[:size] @ key)
-        n_sorted = len(slots) - (size - sorted_end)
-        recent_actions = self.actions[sorted_end:size]
-        per_action = counts.sum(axis=0)
-        width = max(int((per_action + self._recent_count).max()), 1)
-        flat_counts = counts.ravel()
-        # sorted candidates: flat = candidate index + (row * width + first column of its block
-        # - first candidate of its block), one shift per (cell, action) block
-        column = np.cumsum(counts, axis=0) - counts
-        shift = (
-            self._row_start(width)
-            + column
-            - (np.cumsum(flat_counts) - flat_counts).reshape(counts.shape)
+        cfg, n_actions = self.config, self.config.n_actions
+        self._ensure_scratch()
+        values = np.empty(n_actions, dtype=np.float32)
+        counts = np.empty(n_actions, dtype=np.int64)
+        confidence = np.empty(n_actions, dtype=np.float32)
+        merge = np.empty(n_actions, dtype=np.int64)
+        n = self._n
+        novelty2, home, _ = kernels.recall(
+            self.keys,
+            self.sqnorms,
+            self.actions,
+            self.values,
+            self.n_returns,
+            self.last_used,
+            key,
+            self.centroids,
+            self._centroid_sqnorms,
+            n["n_cells"],
+            self._probe,
+            self._cell_start,
+            self._cell_end,
+            n["sorted_end"],
+            n["size"],
+            cfg.k_neighbours,
+            self._kernel_averaging,
+            self._kernel_delta,
+            self._radius2,
+            n["clock"] if mark else -1,
+            self.distance_scale,
+            self._scratch_d,
+            self._scratch_s,
+            self._scratch_k,
+            values,
+            counts,
+            confidence,
+            merge,
         )
-        flat = np.concatenate(
-            [
-                self._arange[:n_sorted] + np.repeat(shift.ravel(), flat_counts),
-                recent_actions * width + per_action[recent_actions] + self._rank[sorted_end:size],
-            ]
-        )
-        return _Search(key, qq, slots, dists, flat, width, home)
+        recall = Recall(values, counts, float(np.sqrt(novelty2)), confidence)
+        return recall, _Search(key, int(home), merge)
 
-    def _row_start(self, width: int) -> np.ndarray:
-        return self._arange_a * width
+    def _search(self, key: np.ndarray) -> _Search:
+        """The search behind a store of a key not just recalled (no side effects)."""
+        if self._n["size"] == 0:
+            return _Search(key, 0, np.full(self.config.n_actions, -1, dtype=np.int64))
+        return self._query(key, mark=False)[1]
 
     def _recall(self, key: np.ndarray) -> Recall:
-        search = self._cache = self._search(key)
-        n_actions, k = self.config.n_actions, self.config.k_neighbours
+        n_actions = self.config.n_actions
         if self._n["size"] == 0:
+            self._cache = _Search(key, 0, np.full(n_actions, -1, dtype=np.int64))
             zeros = np.zeros(n_actions, dtype=np.float32)
             return Recall(zeros, np.zeros(n_actions, dtype=np.int64), float("inf"), zeros.copy())
-        novelty2 = max(float(search.dists.min()) + search.qq, 0.0)
-        novelty = float(np.sqrt(novelty2))
-        if not self.frozen:
-            self.distance_scale[1] += 1.0
-            rate = 1.0 / min(self.distance_scale[1], _DISTANCE_SCALE_STEPS)
-            self.distance_scale[0] += (novelty2 - self.distance_scale[0]) * rate
-        # padded per-action matrices of the valued candidates (waiting memories are left out)
-        valued = self.n_returns[search.slots] > 0
-        d2 = np.full((n_actions, search.width), np.inf, dtype=np.float32)
-        d2.ravel()[search.flat] = np.where(valued, search.dists, np.inf)
-        vals = np.zeros((n_actions, search.width), dtype=np.float32)
-        vals.ravel()[search.flat] = self.values[search.slots]
-        if search.width > k:
-            kth = np.partition(d2, k - 1, axis=1)[:, k - 1 : k]
-            chosen = (d2 <= kth) & (d2 < np.inf)  # ties at the k-th distance all count
-        else:
-            chosen = d2 < np.inf
-        counts = chosen.sum(axis=1)
-        dist2 = np.maximum(np.where(chosen, d2, 0.0) + search.qq, 0.0)
-        scale = max(float(self.distance_scale[0]), 1e-12)
-        confidence = np.where(chosen, scale / (dist2 + scale), 0.0).sum(axis=1) / k
-        if self.config.averaging == "kernel":
-            delta = self.config.kernel_delta * self.config.key_dim
-            weights = np.where(chosen, 1.0 / (dist2 + delta), 0.0)
-            estimate = (weights * vals).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-30)
-        else:
-            estimate = (chosen * vals).sum(axis=1) / np.maximum(counts, 1)
-        # an (almost) identical memory gives its own value, as in MFEC
-        nearest = np.argmin(d2, axis=1)
-        rows = self._arange_a
-        tol = max(self.config.merge_radius**2, 1e-5 * search.qq) - search.qq
-        estimate = np.where(d2[rows, nearest] <= tol, vals[rows, nearest], estimate)
-        if not self.frozen:
-            self.last_used[search.slots[chosen.ravel()[search.flat]]] = self._n["clock"]
-        return Recall(estimate.astype(np.float32), counts, novelty, confidence)
-
-    def _merge_target(self, search: _Search, action: int) -> int:
-        """Slot of a memory of `action` within merge_radius of the key, or -1."""
-        radius2 = self.config.merge_radius**2
-        # |m|^2 - 2 m.key carries rounding error: look a little wider, then check exactly
-        close = np.flatnonzero(search.dists <= max(radius2, 1e-5 * search.qq) - search.qq)
-        for slot in search.slots[close].tolist():
-            if self.actions[slot] != action:
-                continue
-            diff = self.keys[slot] - search.key
-            if float(diff @ diff) <= radius2:
-                return slot
-        return -1
+        recall, self._cache = self._query(key, mark=not self.frozen)
+        return recall
 
     # -- internals: writing, replay and forgetting --------------------------------------
     def _append(self, key: np.ndarray, action: int, cell: int) -> int:
@@ -609,8 +597,6 @@ class Hippocampus(Region):
         self.n_returns[slot] = 0
         self.visits[slot] = 0
         self.cell_of[slot] = cell
-        self._rank[slot] = self._recent_count[action]
-        self._recent_count[action] += 1
         self._set("size", slot + 1)
         return slot
 
@@ -664,13 +650,20 @@ class Hippocampus(Region):
         n = self.size
         pending = np.zeros(n, dtype=bool)
         pending[self.trajectory[: self._n["traj_len"]]] = True
+        n_evict = min(n_evict, n)
+        keep = np.ones(n, dtype=bool)
         if self.config.forgetting == "lru":
-            order = np.lexsort((self.last_used[:n], pending))
+            # the first n_evict in the order (pending, last_used, slot), by a partial sort: those
+            # below the n_evict-th rank, then the lowest slots at exactly that rank
+            rank = np.where(pending, self.last_used[:n] + (1 << 62), self.last_used[:n])
+            kth = np.partition(rank, n_evict - 1)[n_evict - 1]
+            below = rank < kth
+            keep[below] = False
+            keep[np.flatnonzero(rank == kth)[: n_evict - int(np.count_nonzero(below))]] = False
         else:
             worth = np.where(self.n_returns[:n] > 0, np.abs(self.values[:n]), -1.0)
             order = np.lexsort((self.last_used[:n], worth, pending))
-        keep = np.ones(n, dtype=bool)
-        keep[order[:n_evict]] = False
+            keep[order[:n_evict]] = False
         self._compact(keep)
 
     def _compact(self, keep: np.ndarray | None = None) -> None:
@@ -728,30 +721,21 @@ class Hippocampus(Region):
         self._compact()
 
     def _rebuild_derived(self) -> None:
-        """Block offsets of the sorted part and ranks of the recent part, from the state."""
+        """Cell offsets of the sorted part and the kernels' constants, from the state."""
         cfg = self.config
-        n_actions, sorted_end, size = cfg.n_actions, self._n["sorted_end"], self.size
-        n_groups = max(self._n["n_cells"], 1) * n_actions
-        cells = self.cell_of[:sorted_end].astype(np.int64) if self.uses_ivf else 0
-        group = cells * n_actions + self.actions[:sorted_end]
-        offsets = np.searchsorted(group, np.arange(n_groups + 1))
-        self._cell_counts = np.diff(offsets).reshape(-1, n_actions)  # (cells, actions)
-        self._cell_start = offsets[:-1:n_actions]
-        self._cell_end = offsets[n_actions::n_actions]
-        self._probe = min(cfg.ivf_probe, max(self._n["n_cells"], 1))
-        # rank of each recent memory among the recent memories of its action
-        self._rank = np.zeros(cfg.capacity, dtype=np.int64)
-        self._recent_count = np.zeros(n_actions, dtype=np.int64)
-        for slot in range(sorted_end, size):
-            action = self.actions[slot]
-            self._rank[slot] = self._recent_count[action]
-            self._recent_count[action] += 1
+        n_cells, sorted_end = self._n["n_cells"], self._n["sorted_end"]
+        if n_cells:
+            # the sorted part is ordered by (cell, action): each cell is one contiguous block
+            offsets = np.searchsorted(self.cell_of[:sorted_end], np.arange(n_cells + 1))
+        else:
+            offsets = np.array([0, sorted_end])
+        self._cell_start = np.ascontiguousarray(offsets[:-1], dtype=np.int64)
+        self._cell_end = np.ascontiguousarray(offsets[1:], dtype=np.int64)
+        self._probe = min(cfg.ivf_probe, max(n_cells, 1))
         self._centroid_sqnorms = np.einsum(
-            "ij,ij->i",
-            self.centroids[: self._n["n_cells"]],
-            self.centroids[: self._n["n_cells"]],
+            "ij,ij->i", self.centroids[:n_cells], self.centroids[:n_cells]
         )
-        self._arange = np.arange(cfg.capacity)
-        self._arange_a = np.arange(n_actions)
-        self._arange_a1 = np.arange(n_actions + 1)
+        self._kernel_averaging = cfg.averaging == "kernel"
+        self._kernel_delta = float(cfg.kernel_delta * cfg.key_dim)
+        self._radius2 = float(cfg.merge_radius) ** 2
         self._cache: _Search | None = None

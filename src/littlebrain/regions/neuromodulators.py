@@ -9,8 +9,10 @@ Biology borrowed:
   epsilon = epsilon_min + epsilon_novelty * n / (n + n_bar),  n = distance of the state to its
   nearest memory, n_bar = a slow running average of n (so the signal adapts to the world's scale).
 - Arbitration by confidence (Daw, Niv & Dayan 2005; Lengyel & Dayan 2007): per action,
-  Q = (c_h Q_h + c_s Q_s) / (c_h + c_s), falling back to the striatum where the hippocampus
-  has no memory of that action (c_h = 0), and to the hippocampus early on when c_s is small.
+  Q = (c_h Q_h + c_s Q_s + c_0 * 0) / (c_h + c_s + c_0): each system counts as much as it is
+  sure, against a small prior c_0 that an unknown action is worth 0. Without the prior, a
+  vanishing confidence still won where the other system had none, and an action tried only in
+  far-away states inherited their value and was never tried here.
 
 Reads: feedback (reward, or 0), the striatum's and hippocampus's values and confidences, the
 hippocampus's novelty. Writes: dopamine, exploration rate, the arbitrated action values. Holds
@@ -40,6 +42,8 @@ class NeuromodulatorConfig:
     novelty_timescale: float = 1000.0
     #: weight of the striatum's confidence against the hippocampus's (1: equal footing)
     striatal_weight: float = 1.0
+    #: confidence of the prior "an action nobody knows is worth 0"
+    prior_confidence: float = 0.01
 
     def __post_init__(self) -> None:
         check(0 <= self.epsilon_min <= 1, "epsilon_min must be in [0, 1]")
@@ -49,6 +53,7 @@ class NeuromodulatorConfig:
         )
         check(self.novelty_timescale >= 1, "novelty_timescale must be at least 1")
         check(self.striatal_weight > 0, "striatal_weight must be positive")
+        check(self.prior_confidence > 0, "prior_confidence must be positive")
 
 
 class Neuromodulators(Region):
@@ -91,9 +96,8 @@ class Neuromodulators(Region):
     ) -> np.ndarray:
         """Confidence-weighted mix of the two systems' values, per action."""
         c_s = self.config.striatal_weight * c_striatal
-        total = c_episodic + c_s
-        mixed = (c_episodic * q_episodic + c_s * q_striatal) / np.where(total > 0, total, 1.0)
-        return np.where(total > 0, mixed, q_striatal)
+        total = c_episodic + c_s + self.config.prior_confidence
+        return (c_episodic * q_episodic + c_s * q_striatal) / total
 
     def reset_episode(self) -> None:
         self.expected = np.zeros((), dtype=np.float64)

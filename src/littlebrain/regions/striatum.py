@@ -33,7 +33,9 @@ from littlebrain.region import Region
 
 @dataclass(frozen=True)
 class StriatumConfig:
-    learning_rate: float = 0.1
+    #: step size per dopamine unit, divided among the active inputs (Snake at 60k steps:
+    #: 0.3 scored 1.55 with discount 0.9, 0.1 scored 1.37)
+    learning_rate: float = 0.3
     replay_learning_rate: float = 0.05
     discount: float = 0.97
     trace_decay: float = 0.8
