@@ -47,18 +47,31 @@ METHODS: dict[str, Method] = {
             "littlebrain, egocentric view",
             env_kwargs={"view": "egocentric"},
         ),
+        # ablations of the variant that learns (egocentric view): the score each region is worth
         Method(
             "no-hippocampus",
-            "ablation: without hippocampus",
+            "littlebrain-egocentric without hippocampus",
             brain_config={"ablate": ["hippocampus"]},
+            env_kwargs={"view": "egocentric"},
         ),
-        Method("no-striatum", "ablation: without striatum", brain_config={"ablate": ["striatum"]}),
+        Method(
+            "no-striatum",
+            "littlebrain-egocentric without striatum",
+            brain_config={"ablate": ["striatum"]},
+            env_kwargs={"view": "egocentric"},
+        ),
         Method(
             "no-cortex",
-            "ablation: dentate gyrus on the retina",
+            "littlebrain-egocentric, dentate gyrus on the retina",
             brain_config={"ablate": ["cortex"]},
+            env_kwargs={"view": "egocentric"},
         ),
-        Method("no-novelty", "ablation: fixed exploration", brain_config={"ablate": ["novelty"]}),
+        Method(
+            "no-novelty",
+            "littlebrain-egocentric, fixed exploration",
+            brain_config={"ablate": ["novelty"]},
+            env_kwargs={"view": "egocentric"},
+        ),
         Method("random", "random policy", brain="random"),
         Method("dqn-sparse", "SB3 DQN, sparse rewards", kind="sb3", algo="dqn"),
         Method(
