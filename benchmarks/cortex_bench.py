@@ -62,6 +62,11 @@ class SnakeSetting:
         for i in range(0, len(self.X), size):
             yield self.X[i : i + size]
 
+    def prefix_pca(self, n: int) -> np.ndarray:
+        """Batch PCA of the first n samples only: the most any method can know after n."""
+        Xn = self.X[:n].astype(np.float64)
+        return np.linalg.svd(Xn - Xn.mean(axis=0), full_matrices=False)[2][: self.k]
+
     def score(self, W: np.ndarray) -> float:
         return captured_variance_fraction(W, self.top, data=self.Xc)
 
@@ -91,8 +96,13 @@ class SpikedSetting:
         return captured_variance_fraction(W, self.top, factor=self.F, noise_variance=self.noise)
 
 
-def curve_ours(setting, every: int) -> tuple[list, float]:
-    cortex = Cortex(setting.d, CortexConfig(k_max=setting.k))
+def scored(seen: int, every: int, fine_until: int, coarse: int) -> bool:
+    """Score every `every` samples up to `fine_until`, then every `coarse`."""
+    return seen % every == 0 if seen <= fine_until else seen % coarse == 0
+
+
+def curve_ours(setting, every: int, fine_until: int, coarse: int, **config) -> tuple[list, float]:
+    cortex = Cortex(setting.d, CortexConfig(k_max=setting.k, **config))
     points, seen, busy = [], 0, 0.0
     for chunk in setting.chunks(every):
         start = time.perf_counter()
@@ -100,11 +110,14 @@ def curve_ours(setting, every: int) -> tuple[list, float]:
             cortex.step(x)
         busy += time.perf_counter() - start
         seen += len(chunk)
-        points.append((seen, setting.score(cortex.components[: cortex.k])))
+        if scored(seen, every, fine_until, coarse):
+            points.append((seen, setting.score(cortex.components[: cortex.k])))
     return points, seen / busy
 
 
-def curve_hebbian(setting, rule: str, eta0: float, every: int) -> tuple[list, float]:
+def curve_hebbian(
+    setting, rule: str, eta0: float, every: int, fine_until: int, coarse: int
+) -> tuple[list, float]:
     learner = HebbianPCA(setting.d, setting.k, rule, eta0=eta0)
     points, seen, busy = [], 0, 0.0
     for chunk in setting.chunks(every):
@@ -113,9 +126,18 @@ def curve_hebbian(setting, rule: str, eta0: float, every: int) -> tuple[list, fl
             learner.partial_fit(chunk[i : i + HEBBIAN_BATCH])
         busy += time.perf_counter() - start
         seen += len(chunk)
-        score = setting.score(learner.W) if np.all(np.isfinite(learner.W)) else float("nan")
-        points.append((seen, score))
+        if scored(seen, every, fine_until, coarse):
+            ok = np.all(np.isfinite(learner.W))
+            points.append((seen, setting.score(learner.W) if ok else float("nan")))
     return points, seen / busy
+
+
+def curve_prefix_pca(setting, every: int, fine_until: int) -> list:
+    """The ceiling: batch PCA of the samples seen so far (Snake only: the frames are stored)."""
+    return [
+        (n, setting.score(setting.prefix_pca(n)))
+        for n in range(every, min(fine_until, len(setting.X)) + 1, every)
+    ]
 
 
 def curve_ipca(setting, batch: int) -> tuple[list, float]:
@@ -143,7 +165,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="5k samples, snake only, no grid")
     parser.add_argument("--samples", type=int, default=20_000, help="stream length per setting")
-    parser.add_argument("--every", type=int, default=500, help="score every this many samples")
+    parser.add_argument("--every", type=int, default=64, help="score every this many samples")
+    parser.add_argument(
+        "--fine-until", type=int, default=4096, help="score every --every samples up to this"
+    )
+    parser.add_argument("--coarse", type=int, default=1024, help="then every this many")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("results/cortex"))
     args = parser.parse_args()
@@ -156,21 +182,29 @@ def main() -> None:
     for make in settings:
         setting = make(n, args.seed)
         print(f"== {setting.name}: d={setting.d}, k={setting.k}, {n} samples")
-        results = {"ours": curve_ours(setting, args.every)}
+        grid = (args.every, args.fine_until, args.coarse)
+        results = {"ours": curve_ours(setting, *grid)}
+        # the same rule without its reserve units (and 16-sample mini-batches): what they earn
+        results["ours, no reserve (batch 16)"] = curve_ours(setting, *grid, reserve=0, batch=16)
         for rule in ("oja", "gha"):
             best = None
             for eta0 in etas:
-                points, rate = curve_hebbian(setting, rule, eta0, args.every)
+                points, rate = curve_hebbian(setting, rule, eta0, *grid)
                 final = points[-1][1]
                 if best is None or (np.isfinite(final) and not final <= best[0][-1][1]):
                     best = (points, rate, eta0)
             results[f"{rule} (eta0={best[2]})"] = best[:2]
-        for batch in (256, 1024):
+        for batch in (64, 128, 256, 512, 1024, 2048):  # its best batch size is the bar
             results[f"IncrementalPCA (batch={batch})"] = curve_ipca(setting, batch)
         default_batch = 5 * setting.d  # scikit-learn's default batch size
         if default_batch <= n:
             results[f"IncrementalPCA (batch={default_batch}, default)"] = curve_ipca(
                 setting, default_batch
+            )
+        if hasattr(setting, "prefix_pca"):
+            results["batch PCA of the samples seen (ceiling)"] = (
+                curve_prefix_pca(setting, args.every, args.fine_until),
+                float("nan"),
             )
         summary[setting.name] = {}
         for method, (points, rate) in results.items():
@@ -203,6 +237,9 @@ def main() -> None:
         "numpy": np.__version__,
         "samples": n,
         "quick": args.quick,
+        "every": args.every,
+        "fine_until": args.fine_until,
+        "coarse": args.coarse,
     }
     (args.out / "summary.json").write_text(json.dumps({"meta": meta, **summary}, indent=2))
     _plot(rows, args.out / "curves.png")
@@ -231,7 +268,10 @@ def _plot(rows: list, path: Path) -> None:
         for method in dict.fromkeys(r[1] for r in rows if r[0] == name):
             pts = [(r[2], r[3]) for r in rows if r[0] == name and r[1] == method]
             x, y = zip(*pts, strict=True)
-            ax.plot(x, y, marker="o", markersize=2.5, label=method, lw=2 if method == "ours" else 1)
+            style = {"color": "black", "ls": ":"} if "ceiling" in method else {}
+            lw = 2 if method == "ours" else 1
+            ax.plot(x, y, marker="o", markersize=2, label=method, lw=lw, **style)
+        ax.set_xscale("log")
         ax.axhline(0.98, color="grey", ls="--", lw=0.8)
         ax.set_ylim(0.8, 1.005)
         ax.set_xlabel("samples seen")

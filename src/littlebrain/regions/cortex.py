@@ -7,31 +7,43 @@ Biology borrowed.
   that carry more variance, so each unit codes only what the stronger ones leave. We apply the
   equilibrium of that inhibition directly (Gram-Schmidt in order of variance) after each update.
 - Plasticity that slows with experience but never stops (CCIPCA's amnesic average, Weng et al.
-  2003): each unit has its own age n_i and so its own step size, large while young.
+  2003): a plain running average (step 1 / n) while the cortex is young, then a finite memory.
 - Unexpected uncertainty raises plasticity (acetylcholine / noradrenaline, Yu & Dayan 2005): when
-  the fraction of the input the cortex fails to explain jumps, the units grow young again.
-- Neurogenesis and pruning (Migenda et al. 2021 for PCA): units are recruited while the code
-  explains less than a target fraction of the input's variance and pruned once the weakest one
-  is not needed to hold it.
+  the fraction of the input the cortex fails to explain jumps, the cortex grows young again.
+- Neurogenesis and pruning (Migenda et al. 2021 for PCA): new units grow from what the existing
+  ones leave unexplained; a reserve of units below the output ones learns the next directions,
+  and units move between the output and the reserve to explain a target fraction of the
+  input's variance.
 
-The rule, for unit i with direction u_i, variance estimate lambda_i, centred input x (running
-mean subtracted) and y_i = u_i . x:
+The rule, for the m units (k_max output + `reserve`) with directions U (rows u_i), remembered
+activation covariance S = E[y y^T] (m x m), centred input x (running mean subtracted), y = U x,
+and a mini-batch Xc of the latest B samples with activations Y:
 
-    v_i = (1 - w_i) lambda_i u_i + w_i y_i x,   w_i = (1 + mu(n_i)) / n_i;
-    (u, lambda) <- Gram-Schmidt of (v_1, v_2, ...) in order of variance: lambda_i = |v_i^perp|
+    C = (1 - w) U^T S U + w Xc^T Xc / B          (the remembered input covariance, implicit)
+    V = C U^T = (1 - w) S U + w Y^T Xc / B       (Hebbian: activity times input, from memory)
+    U <- Gram-Schmidt of V in order of variance;  S <- U C U^T
 
-mu is the amnesic function (0 while young, then rising so that w_i tends to 1 / memory). With
-the inhibition term written out this is CCIPCA; measured on a spiked covariance with a 100:1
-spread of eigenvalues, CCIPCA's one-step-at-a-time deflation left the weakest units 1+ radian
-off after 20k samples, while the Gram-Schmidt form was within 0.03 radians. Updates average over
-a small mini-batch of the latest `batch` samples (batch = 1 is the per-sample rule), because
-NumPy pays per call (see results/cortex/README.md for the measured throughput).
+w = B (1 + mu(n)) / n is the amnesic step (mu = 0 while young: a true running average). With
+S kept whole rather than only its diagonal, C is exact within the units' span, so a unit that
+turns never carries its old direction's variance along (CCIPCA remembers lambda_i u_i only), and
+the running average can stay plain while young instead of forgetting early mistakes fast; all of
+it is done on (m + B)-sized matrices plus one pass over d. The reserve matters as much: what one
+mini-batch cannot fit into the k_max strongest units waits in the reserve instead of being
+truncated away. Samples to 0.98 of batch PCA on Snake frames (d = 1,764, k = 32): 3,008 for the
+previous CCIPCA form; with S and no reserve 5,120; 32 reserve units (batch 16) 2,048; 48 reserve
+units (batch 32, the default) 1,984; see results/cortex/. With
+the inhibition written as a sequential deflation this is CCIPCA; measured on a spiked covariance
+with a 100:1 spread of eigenvalues, CCIPCA's deflation left the weakest units 1+ radian off after
+20k samples, while the Gram-Schmidt form was within 0.03 radians. Updates average over the
+mini-batch of the latest `batch` samples (batch = 1 is the per-sample rule) because NumPy pays
+per call (see results/cortex/README.md for the measured throughput).
 
 Reads: one flat float vector per step (the retina's output). Writes: the activations of the
 active units, y_i / sqrt(lambda_i) (whitened by their running variances), ordered by variance;
 zero-padded to k_max when `pad_output` (so that downstream regions see a fixed size).
-State: mean, directions (k_max x d), variances, ages, active count, the surprise traces and the
-partly filled mini-batch: all in `state_names`, so a checkpoint round-trips bit-exactly.
+State: mean, directions ((k_max + reserve) x d), their covariance and variances, ages, the active
+and grown counts, the surprise traces and the partly filled mini-batch: all in `state_names`, so a
+checkpoint round-trips bit-exactly.
 """
 
 from __future__ import annotations
@@ -49,16 +61,20 @@ from littlebrain.region import Region
 class CortexConfig:
     """Settings of the cortex. `target_variance=None` fixes k at k_max."""
 
-    #: the most units (principal components) the cortex may hold
+    #: the most units (principal components) the cortex may output
     k_max: int = 32
+    #: reserve units learned below the k_max strongest ones but not output (capped at the input
+    #: size): what one mini-batch cannot fit into k_max units waits there instead of being lost
+    reserve: int = 48
     #: fraction of the input's variance to explain; units are grown / pruned to hold it
     target_variance: float | None = None
     #: learn from mini-batches of the latest `batch` samples (1 = every sample on its own)
-    batch: int = 16
-    #: amnesic average (Weng et al. 2003): mu(n) = 0 for n <= t1, rises linearly to c at t2,
-    #: then grows as (n - t2) / memory; the step size tends to 1 / memory (samples)
-    amnesia_t1: float = 20.0
-    amnesia_t2: float = 500.0
+    batch: int = 32
+    #: amnesic average (Weng et al. 2003): mu(n) = 0 for n <= t1 (a plain running average),
+    #: rises linearly to c at t2, then grows as (n - t2) / memory; the step size tends to
+    #: 1 / memory (samples)
+    amnesia_t1: float = 2000.0
+    amnesia_t2: float = 10000.0
     amnesia_c: float = 2.0
     memory: float = 20000.0
     #: re-learn when the unexplained fraction (fast trace) exceeds its slow trace by this much
@@ -92,6 +108,10 @@ class CortexConfig:
             self.target_variance is None
             or (_is_real(self.target_variance) and 0.0 < self.target_variance < 1.0),
             f"target_variance must be None or in (0, 1), got {self.target_variance!r}",
+        )
+        need(
+            _is_int(self.reserve) and self.reserve >= 0,
+            f"reserve must be an int >= 0, got {self.reserve!r}",
         )
         need(
             _is_int(self.batch) and 1 <= self.batch <= 256,
@@ -144,8 +164,10 @@ def _is_real(value: object) -> bool:
 
 
 # time constants of the surprise traces, in samples: the fast one must average out the noise of a
-# single mini-batch, the slow one is the baseline a jump is measured against
-_FAST, _SLOW = 64.0, 1024.0
+# single mini-batch (128: four of the default 32 samples; at 64, Breakout frames reset the cortex
+# twice in 20k samples and its long memory with them), the slow one is the baseline a jump is
+# measured against
+_FAST, _SLOW = 128.0, 1024.0
 
 
 class Cortex(Region):
@@ -154,11 +176,14 @@ class Cortex(Region):
     state_names = (
         "mean",
         "mean_age",
+        "age",
         "total_variance",
         "components",
+        "covariance",
         "variances",
         "ages",
         "n_active",
+        "n_units",
         "surprise_fast",
         "surprise_slow",
         "surprise_spread",
@@ -174,15 +199,19 @@ class Cortex(Region):
         self.config = config = config if config is not None else CortexConfig()
         if config.k_max > input_size:
             raise ConfigError(f"CortexConfig.k_max={config.k_max} exceeds input_size={input_size}")
-        d, k = int(input_size), config.k_max
+        d = int(input_size)
+        self.units_max = m = min(config.k_max + config.reserve, d)  # output and reserve units
         self.input_size = d
         self.mean = np.zeros(d, dtype=np.float32)
         self.mean_age = np.zeros((), dtype=np.float64)
+        self.age = np.zeros((), dtype=np.float64)  # of the remembered covariance
         self.total_variance = np.zeros((), dtype=np.float64)  # running E|x - mean|^2
-        self.components = np.zeros((k, d), dtype=np.float32)  # rows u_i, unit length if active
-        self.variances = np.zeros(k, dtype=np.float64)  # lambda_i = running E[y_i^2]
-        self.ages = np.zeros(k, dtype=np.float64)  # n_i, samples since birth / last surprise
-        self.n_active = np.zeros((), dtype=np.int64)
+        self.components = np.zeros((m, d), dtype=np.float32)  # rows u_i, orthonormal if used
+        self.covariance = np.zeros((m, m), dtype=np.float64)  # running E[y y^T] of the units
+        self.variances = np.zeros(m, dtype=np.float64)  # its diagonal, lambda_i = E[y_i^2]
+        self.ages = np.zeros(m, dtype=np.float64)  # n_i, samples since birth / last surprise
+        self.n_active = np.zeros((), dtype=np.int64)  # the first n_active units are output
+        self.n_units = np.zeros((), dtype=np.int64)  # units grown so far (active and reserve)
         self.surprise_fast = np.full((), np.nan, dtype=np.float64)  # unexplained fraction traces
         self.surprise_slow = np.full((), np.nan, dtype=np.float64)
         self.surprise_spread = np.zeros((), dtype=np.float64)  # running var of one batch's value
@@ -232,67 +261,75 @@ class Cortex(Region):
         B = len(X)
         self.samples_seen = self.samples_seen + B
 
-        # running mean and total variance: amnesic averages of their own age
+        # amnesic averages for the mean, and for the total variance and the units' remembered
+        # covariance: plain running averages (1 / n) until amnesia_t1
         self.mean_age = self.mean_age + B
-        w_mean = self._weights(np.asarray(self.mean_age, dtype=np.float64), B)
+        self.age = self.age + B
+        w_mean = float(self._weights(np.asarray(self.mean_age, dtype=np.float64), B))
+        w = float(self._weights(np.asarray(self.age, dtype=np.float64), B))
         self.mean += np.float32(w_mean) * (X.mean(axis=0) - self.mean)
         Xc = X - self.mean
         energy = float(np.einsum("ij,ij->", Xc, Xc)) / B
-        self.total_variance = self.total_variance + w_mean * (energy - self.total_variance)
+        self.total_variance = self.total_variance + w * (energy - self.total_variance)
 
-        k = self.k
-        if k:
-            U = self.components[:k]
-            Y = Xc @ U.T  # B x k activations
-            self._surprise(1.0 - float(np.einsum("ij,ij->", Y, Y)) / B / max(energy, 1e-30), B)
-            self.ages[:k] += B
-            w = self._weights(self.ages[:k], B)
-            # Hebbian term: each unit's amnesic average of y_i x, grown from its own variance
-            H = (Y.T @ Xc) / np.float32(B)
-            V = ((1.0 - w) * self.variances[:k]).astype(np.float32)[:, None] * U
-            V += w.astype(np.float32)[:, None] * H
-            self._decorrelate(V)
-            if np.any(np.diff(self.variances[:k]) > 0):
+        if self.n_units < self.units_max:
+            self._recruit(Xc, min(self.units_max - self.n_units, B))
+        m = self.n_units
+        if m:
+            U = self.components[:m]
+            Y = Xc @ U.T  # B x m activations
+            k = self.k
+            if k:
+                explained = float(np.einsum("ij,ij->", Y[:, :k], Y[:, :k])) / B
+                self._surprise(1.0 - explained / max(energy, 1e-30), B)
+            self.ages[:m] += B
+            self._hebbian_step(U, Xc, Y, w)
+            if np.any(np.diff(self.variances[:m]) > 0):
                 self._sort()
-        self._resize(Xc)
+        self._resize()
 
-    def _decorrelate(self, V: np.ndarray) -> None:
-        """Asymmetric lateral inhibition at equilibrium: Gram-Schmidt in order of variance.
+    def _hebbian_step(self, U: np.ndarray, Xc: np.ndarray, Y: np.ndarray, w: float) -> None:
+        """One Hebbian step of every unit, then lateral inhibition at equilibrium.
 
-        Each unit keeps only what the stronger units do not already code (Cholesky QR of the
-        row-normalised V: two small k x k x d products instead of a Householder QR).
+        The units remember the covariance of their activations, S (m x m, not only its
+        diagonal), so the remembered input covariance is C = (1 - w) U^T S U + w Xc^T Xc / B
+        exactly within their span. Hebbian step: v_i = C u_i, i.e. V = (1 - w) S U + w Y^T Xc / B
+        (each unit's activity times its input, grown from its memory). Asymmetric inhibition:
+        Gram-Schmidt of V in order of variance. Then S <- U C U^T for the new units. Everything
+        lives in the span of A = [U; Xc], so all of it is done on small (m + B) matrices and one
+        pass over d builds the new units.
         """
-        k = len(V)
-        G = (V @ V.T).astype(np.float64)  # k x k Gram matrix of the raw rows
-        norms = np.sqrt(np.maximum(np.diag(G), 1e-30))
+        m, B = len(U), len(Xc)
+        S = self.covariance[:m, :m]
+        Y64 = Y.astype(np.float64)
+        GA = np.empty((m + B, m + B))  # Gram matrix of A's rows; U's rows are orthonormal
+        GA[:m, :m] = np.eye(m)
+        GA[:m, m:] = Y64.T
+        GA[m:, :m] = Y64
+        GA[m:, m:] = Xc @ Xc.T
+        # V = P A. A tiny shift of C (eps I: same eigenvectors) keeps every v_i away from zero
+        P = np.empty((m, m + B))
+        P[:, :m] = (1.0 - w) * S
+        P[:, :m][np.diag_indices(m)] += 1e-6 * float(self.total_variance) + 1e-30
+        P[:, m:] = (w / B) * Y64.T
+        GV = P @ GA @ P.T
+        norms = np.sqrt(np.maximum(np.diag(GV), 1e-300))
+        normalised = GV / np.outer(norms, norms)
         try:
-            # Cholesky of the row-normalised Gram matrix (well conditioned: near the identity)
-            L = np.linalg.cholesky(G / np.outer(norms, norms))
-        except np.linalg.LinAlgError:
-            # rows nearly parallel (only if the input collapses): Householder QR instead
-            Q, R = np.linalg.qr((V / norms[:, None].astype(np.float32)).T.astype(np.float64))
-            sign = np.where(np.diag(R) < 0, -1.0, 1.0)
-            self.components[:k] = (Q * sign).T.astype(np.float32)
-            self.variances[:k] = norms * np.abs(np.diag(R))
-            return
-        # u = L^-1 diag(1/|v|) V: both factors folded into one k x k matrix, one pass over d
-        self.components[:k] = (np.linalg.inv(L) / norms[None, :]).astype(np.float32) @ V
-        # the part of v_i the stronger units leave: |v_i| times L_ii
-        self.variances[:k] = norms * np.diag(L)
-
-    def _weights(self, n: np.ndarray, B: int) -> np.ndarray:
-        """Mini-batch step sizes B * (1 + mu(n)) / n of the amnesic average, capped at 1."""
-        cfg = self.config
-        mu = np.where(
-            n <= cfg.amnesia_t1,
-            0.0,
-            np.where(
-                n <= cfg.amnesia_t2,
-                cfg.amnesia_c * (n - cfg.amnesia_t1) / (cfg.amnesia_t2 - cfg.amnesia_t1),
-                cfg.amnesia_c + (n - cfg.amnesia_t2) / cfg.memory,
-            ),
+            L = np.linalg.cholesky(normalised)
+        except np.linalg.LinAlgError:  # rows nearly parallel (only if the input collapses)
+            L = np.linalg.cholesky(normalised + 1e-9 * np.eye(m))
+        # the new units in A's coordinates: u = L^-1 diag(1/|v|) P A
+        coef = np.linalg.solve(L, P / norms[:, None])
+        self.components[:m] = (
+            coef[:, :m].astype(np.float32) @ U + coef[:, m:].astype(np.float32) @ Xc
         )
-        return np.minimum(1.0, B * (1.0 + mu) / np.maximum(n, 1.0))
+        # their remembered covariance U C U^T, C = A^T diag((1 - w) S, w / B) A
+        M = coef @ GA
+        S_new = (1.0 - w) * (M[:, :m] @ S @ M[:, :m].T) + (w / B) * (M[:, m:] @ M[:, m:].T)
+        S_new = 0.5 * (S_new + S_new.T)
+        self.covariance[:m, :m] = S_new
+        self.variances[:m] = np.diag(S_new)
 
     def _surprise(self, unexplained: float, B: int) -> None:
         """Track the unexplained fraction; when it jumps, make every unit young again."""
@@ -310,7 +347,10 @@ class Cortex(Region):
         if threshold is not None and fast > slow + max(threshold, 3.0 * math.sqrt(spread)):
             age = float(self.config.surprise_age)
             np.minimum(self.ages, age, out=self.ages)
-            self.mean_age = np.minimum(self.mean_age, age)
+            self.age = np.minimum(self.age, age)
+            # the mean starts afresh: a lagging mean would leave the jump between the old and the
+            # new mean in the remembered covariance, fading only as 1 / n
+            self.mean_age = np.zeros((), dtype=np.float64)
             slow = fast  # re-arm only after a new jump
         else:
             spread += ((unexplained - slow) ** 2 - spread) * B / _SLOW
@@ -318,69 +358,80 @@ class Cortex(Region):
         self.surprise_slow = np.array(slow)
         self.surprise_spread = np.array(spread)
 
-    def _sort(self) -> None:
-        k = self.k
-        order = np.argsort(-self.variances[:k], kind="stable")
-        self.components[:k] = self.components[:k][order]
-        self.variances[:k] = self.variances[:k][order]
-        self.ages[:k] = self.ages[:k][order]
-
-    def _resize(self, Xc: np.ndarray) -> None:
-        """Recruit units from the residual of the latest samples, or prune the weakest."""
+    def _weights(self, n: np.ndarray, B: int) -> np.ndarray:
+        """Mini-batch step sizes B * (1 + mu(n)) / n of the amnesic average, capped at 1."""
         cfg = self.config
-        k = self.k
+        mu = np.where(
+            n <= cfg.amnesia_t1,
+            0.0,
+            np.where(
+                n <= cfg.amnesia_t2,
+                cfg.amnesia_c * (n - cfg.amnesia_t1) / (cfg.amnesia_t2 - cfg.amnesia_t1),
+                cfg.amnesia_c + (n - cfg.amnesia_t2) / cfg.memory,
+            ),
+        )
+        return np.minimum(1.0, B * (1.0 + mu) / np.maximum(n, 1.0))
+
+    def _sort(self) -> None:
+        m = self.n_units
+        order = np.argsort(-self.variances[:m], kind="stable")
+        self.components[:m] = self.components[:m][order]
+        self.covariance[:m, :m] = self.covariance[:m, :m][np.ix_(order, order)]
+        self.variances[:m] = self.variances[:m][order]
+        self.ages[:m] = self.ages[:m][order]
+
+    def _resize(self) -> None:
+        """Activate reserve units while the code explains too little; retire the weakest."""
+        cfg = self.config
+        k, m = self.k, self.n_units
+        top = min(cfg.k_max, m)
         total = float(self.total_variance)
+        if cfg.target_variance is None:
+            self.n_active = np.array(top, dtype=np.int64)
+            return
         if total <= 0:
             return
-        if cfg.target_variance is None:
-            # fixed k: recruit as many units as this mini-batch has new directions
-            wanted = cfg.k_max - k
-        else:
-            explained = float(self.variances[:k].sum()) / total
-            if explained < cfg.target_variance:
-                wanted = min(1, cfg.k_max - k)
-            else:
-                wanted = 0
-                weakest_unneeded = (
-                    k > 1
-                    and float(self.variances[: k - 1].sum()) / total
-                    >= cfg.target_variance + cfg.prune_margin
-                )
-                if weakest_unneeded and self.ages[k - 1] >= cfg.min_prune_age:
-                    self._prune()
-        if wanted > 0:
-            self._recruit(Xc, wanted)
+        explained = np.cumsum(self.variances[:top]) / total
+        if k < top and (k == 0 or explained[k - 1] < cfg.target_variance):
+            # the reserve units are learned already: activate as many as the target needs
+            needed = int(np.searchsorted(explained, cfg.target_variance)) + 1
+            self.n_active = np.array(max(k, min(needed, top)), dtype=np.int64)
+        elif (
+            k > 1
+            and explained[k - 2] >= cfg.target_variance + cfg.prune_margin
+            and self.ages[k - 1] >= cfg.min_prune_age
+        ):
+            self.n_active = np.array(k - 1, dtype=np.int64)  # back into the reserve
 
     def _recruit(self, Xc: np.ndarray, wanted: int) -> None:
-        # the residual of each recent sample after the existing units explained it; the largest
-        # residuals become new units (Gram-Schmidt, like CCIPCA's "v_n = u_n" initialisation)
-        k = self.k
+        """Neurogenesis: the largest residuals of the latest samples become new units.
+
+        The residual of each recent sample after the existing units explained it; the largest
+        becomes a unit (Gram-Schmidt). It starts with no memory: the past had no variance along
+        it that the units kept, so the Hebbian step gives it only this mini-batch's share (seeding
+        it with the mini-batch's variance, as CCIPCA's "v_n = u_n" does, counted that variance
+        as if it had been there all along: 2,816 samples to 0.98 on Snake instead of 1,920).
+        """
+        m = self.n_units
         R = Xc.astype(np.float64)
-        if k:
-            U = self.components[:k].astype(np.float64)
+        if m:
+            U = self.components[:m].astype(np.float64)
             R = R - (R @ U.T) @ U
         scale = math.sqrt(max(float(self.total_variance), 1e-30))
         for _ in range(wanted):
             norms = np.linalg.norm(R, axis=1)
             b = int(np.argmax(norms))
             if norms[b] <= 1e-3 * scale:  # nothing left that the units do not already explain
-                return
+                break
             u = R[b] / norms[b]
-            self.components[k] = u.astype(np.float32)
-            self.variances[k] = float(np.mean((R @ u) ** 2))
-            self.ages[k] = 0.0
-            k += 1
-            self.n_active = np.array(k, dtype=np.int64)
+            self.components[m] = u.astype(np.float32)
+            self.covariance[m, :] = 0.0
+            self.covariance[:, m] = 0.0
+            self.variances[m] = 0.0  # remembers nothing yet: the Hebbian step weighs it in
+            self.ages[m] = 0.0
+            m += 1
             R = R - np.outer(R @ u, u)
-        if np.any(np.diff(self.variances[:k]) > 0):
-            self._sort()
-
-    def _prune(self) -> None:
-        k = self.k - 1
-        self.components[k] = 0.0
-        self.variances[k] = 0.0
-        self.ages[k] = 0.0
-        self.n_active = np.array(k, dtype=np.int64)
+        self.n_units = np.array(m, dtype=np.int64)
 
     # -- checks -------------------------------------------------------------------------------
     def _check(self, x: np.ndarray) -> np.ndarray:
