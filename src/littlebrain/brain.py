@@ -14,14 +14,14 @@ brain lives in one short file under `littlebrain.brains`.
 from __future__ import annotations
 
 import dataclasses
-import math
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 
-from littlebrain.errors import EnvironmentSpecError, ObservationError
+from littlebrain.checks import check_array, check_feedback
+from littlebrain.errors import EnvironmentSpecError
 from littlebrain.region import Region
 from littlebrain.rng import make_rng, rng_state_array, set_rng_state
 
@@ -122,19 +122,6 @@ class Brain(ABC):
 
     # -- input checks -------------------------------------------------------------------
     def _check(self, observation: Any, feedback: Any) -> tuple[np.ndarray, float]:
-        observation = np.asarray(observation)
-        if observation.shape != self.observation_shape:
-            raise ObservationError(
-                f"observation has shape {observation.shape}, expected {self.observation_shape}"
-            )
-        if observation.dtype.kind not in "biuf":
-            raise ObservationError(f"observation has non-numeric dtype {observation.dtype}")
-        if observation.dtype.kind == "f" and not np.all(np.isfinite(observation)):
-            raise ObservationError("observation contains NaN or infinite values")
-        try:
-            feedback = float(feedback)
-        except (TypeError, ValueError):
-            raise ObservationError(f"feedback must be a number, got {feedback!r}") from None
-        if not math.isfinite(feedback):
-            raise ObservationError(f"feedback must be finite, got {feedback}")
-        return observation, feedback
+        return check_array(observation, self.observation_shape, "observation"), check_feedback(
+            feedback
+        )

@@ -63,6 +63,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from littlebrain.checks import check_array, check_feedback
 from littlebrain.errors import ConfigError, ObservationError
 from littlebrain.region import Region
 from littlebrain.regions import _hippocampus_kernels as kernels
@@ -263,17 +264,8 @@ class Hippocampus(Region):
 
     # -- input checks -------------------------------------------------------------------
     def _check_key(self, key: np.ndarray, what: str = "key") -> np.ndarray:
-        key = np.asarray(key)
-        if key.shape != (self.config.key_dim,):
-            raise ObservationError(
-                f"hippocampus {what} has shape {key.shape}, expected ({self.config.key_dim},)"
-            )
-        if key.dtype.kind not in "biuf":
-            raise ObservationError(f"hippocampus {what} has non-numeric dtype {key.dtype}")
-        key = key.astype(np.float32)  # a copy: the caller may reuse its buffer
-        if not np.isfinite(key).all():
-            raise ObservationError(f"hippocampus {what} contains NaN or infinite values")
-        return key
+        key = check_array(key, (self.config.key_dim,), f"hippocampus {what}")
+        return key.astype(np.float32)  # a copy: the caller may reuse its buffer
 
     def _check_action(self, action: int) -> int:
         if isinstance(action, bool) or not isinstance(action, int | np.integer):
@@ -282,21 +274,11 @@ class Hippocampus(Region):
             raise ObservationError(f"action {action} outside [0, {self.config.n_actions})")
         return int(action)
 
-    @staticmethod
-    def _check_feedback(feedback: float) -> float:
-        try:
-            value = float(feedback)
-        except (TypeError, ValueError):
-            raise ObservationError(f"feedback must be a number, got {feedback!r}") from None
-        if not np.isfinite(value):
-            raise ObservationError(f"feedback must be finite, got {value}")
-        return value
-
     # -- the step API -------------------------------------------------------------------
     def step(self, key: np.ndarray, feedback: float = 0.0) -> Recall:
         """Replay `feedback` (the outcome of the previous action) if non-zero, then recall `key`."""
         key = self._check_key(key)
-        feedback = self._check_feedback(feedback)
+        feedback = check_feedback(feedback)
         if not self.frozen:
             self._n["clock"] += 1  # one step per environment step: the clock ticks here
             if feedback != 0.0:
@@ -336,7 +318,7 @@ class Hippocampus(Region):
         self, feedback: float, terminated: bool, final_key: np.ndarray | None = None
     ) -> None:
         """Deliver an episode's last feedback; `terminated` False means it was cut short."""
-        feedback = self._check_feedback(feedback)
+        feedback = check_feedback(feedback)
         if final_key is not None:
             final_key = self._check_key(final_key, "final key")
         if self.frozen or self._n["traj_len"] == 0:

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from littlebrain.errors import ConfigError, ObservationError
+from littlebrain.checks import check_array
+from littlebrain.errors import ConfigError
 from littlebrain.region import Region
 
 
@@ -136,16 +137,7 @@ class Retina(Region):
         return cfg.out_height * cfg.out_width * self._maps * (2 if cfg.transient else 1)
 
     def step(self, frame: np.ndarray) -> np.ndarray:
-        frame = np.asarray(frame)
-        if frame.shape != self.input_shape:
-            raise ObservationError(
-                f"retina expects a frame of shape {self.input_shape}, got {frame.shape}"
-            )
-        if frame.dtype.kind not in "biuf":
-            raise ObservationError(f"retina input has non-numeric dtype {frame.dtype}")
-        frame = frame.astype(np.float32, copy=False)
-        if frame.dtype.kind == "f" and not np.isfinite(frame).all():
-            raise ObservationError("retina input contains NaN or infinite values")
+        frame = check_array(frame, self.input_shape, "retina input").astype(np.float32, copy=False)
         if self._maps > 1:
             maps = np.moveaxis(frame, 2, 0)  # C x H x W: one map per colour channel
         elif frame.ndim == 3:
