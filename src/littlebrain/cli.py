@@ -146,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="M",
         help="methods to run (default: littlebrain, its egocentric variant, the "
         "four ablations and the random policy); baselines: dqn-sparse, "
-        "dqn-shaped, ppo-sparse, ppo-shaped (need the baselines extra)",
+        "dqn-shaped, ppo-sparse, ppo-shaped, dqn-sparse-egocentric, "
+        "ppo-sparse-egocentric (need the baselines extra)",
     )
     bench.add_argument("--steps", type=_positive_int, default=200_000, help="steps per run")
     bench.add_argument("--seeds", type=_positive_int, default=5, help="seeds 0..N-1 per method")

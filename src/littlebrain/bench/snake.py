@@ -89,6 +89,21 @@ METHODS: dict[str, Method] = {
             algo="ppo",
             env_kwargs={"reward_mode": "shaped"},
         ),
+        # the same observations as littlebrain-egocentric
+        Method(
+            "dqn-sparse-egocentric",
+            "SB3 DQN, sparse rewards, egocentric view",
+            kind="sb3",
+            algo="dqn",
+            env_kwargs={"view": "egocentric"},
+        ),
+        Method(
+            "ppo-sparse-egocentric",
+            "SB3 PPO, sparse rewards, egocentric view",
+            kind="sb3",
+            algo="ppo",
+            env_kwargs={"view": "egocentric"},
+        ),
     )
 }
 DEFAULT_METHODS = (
