@@ -30,7 +30,7 @@ for name, cfg in [
     ("reserve 0, batch 16", CortexConfig(k_max=32, reserve=0, batch=16)),
 ]:
     rates = []
-    for rep in range(3):
+    for _ in range(3):
         c = Cortex(X.shape[1], cfg)
         for x in X[:2000]:
             c.step(x)  # warm up past the first units' growth
