@@ -90,8 +90,8 @@ def candidates(
 
 @numba.njit(cache=True)
 def recall(
-    keys, sqnorms, actions, values, n_returns, last_used,
-    key, centroids, csq, n_cells, probe, cell_start, cell_end, sorted_end, size,
+    keys, sqnorms, key, centroids, csq, n_cells, probe, cell_start, cell_end, sorted_end, size,
+    actions, values, n_returns, last_used,
     k, kernel, delta, radius2, clock, scale, scratch_d, scratch_s, scratch_k,
     out_values, out_counts, out_confidence, out_merge,
 ):  # fmt: skip

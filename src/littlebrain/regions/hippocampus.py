@@ -520,28 +520,17 @@ class Hippocampus(Region):
         counts = np.empty(n_actions, dtype=np.int64)
         confidence = np.empty(n_actions, dtype=np.float32)
         merge = np.empty(n_actions, dtype=np.int64)
-        n = self._n
         novelty2, home, _ = kernels.recall(
-            self.keys,
-            self.sqnorms,
+            *self._index_args(key),
             self.actions,
             self.values,
             self.n_returns,
             self.last_used,
-            key,
-            self.centroids,
-            self._centroid_sqnorms,
-            n["n_cells"],
-            self._probe,
-            self._cell_start,
-            self._cell_end,
-            n["sorted_end"],
-            n["size"],
             cfg.k_neighbours,
             self._kernel_averaging,
             self._kernel_delta,
             self._radius2,
-            n["clock"] if mark else -1,
+            self._n["clock"] if mark else -1,
             self.distance_scale,
             self._scratch_d,
             self._scratch_s,
