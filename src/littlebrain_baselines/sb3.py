@@ -25,7 +25,7 @@ import gymnasium as gym
 import numpy as np
 
 from littlebrain.checkpoint import write_json_atomic
-from littlebrain.runs import METRIC_FIELDS, provenance
+from littlebrain.runs import METRIC_FIELDS, provenance, read_metrics
 
 HYPERPARAMETERS: dict[str, dict[str, Any]] = {
     "dqn": {
@@ -111,7 +111,7 @@ def run_sb3(
     model = cls("MlpPolicy", env, seed=seed, device="cpu", verbose=0, **HYPERPARAMETERS[algo])
     model.learn(total_timesteps=steps, callback=EpisodeLog())
     metrics.close()
-    scores = _scores(folder / "metrics.csv")
+    scores = read_metrics(folder / "metrics.csv")["score"]
     summary = {
         "method": f"{algo} (Stable-Baselines3)",
         "learns": True,
@@ -129,9 +129,3 @@ def run_sb3(
     }
     write_json_atomic(folder / "summary.json", summary)
     return summary
-
-
-def _scores(path: Path) -> np.ndarray:
-    with open(path, newline="", encoding="utf-8") as file:
-        rows = list(csv.reader(file))[1:]
-    return np.asarray([float(row[2]) for row in rows if len(row) == len(METRIC_FIELDS)])

@@ -22,6 +22,7 @@ import numpy as np
 from littlebrain.config import RunConfig
 from littlebrain.errors import ConfigError
 from littlebrain.plots import rolling_mean
+from littlebrain.runs import RunFolder, Session, make_brain, make_env, provenance, read_metrics
 
 SNAKE = "littlebrain/Snake-v0"
 THRESHOLDS = (5, 10, 20)
@@ -154,8 +155,6 @@ def run_job(job: Job) -> tuple[Job, str]:
         shutil.rmtree(folder, ignore_errors=True)
         run_sb3(folder, method.algo, SNAKE, method.env_kwargs, job.steps, job.seed)
         return job, "ran"
-    from littlebrain.runs import Session
-
     if (folder / "config.json").is_file():
         session = Session.resume(folder, command=f"littlebrain bench snake ({job.method})")
         done = "resumed"
@@ -209,9 +208,7 @@ def load_runs(root: Path) -> list[dict[str, Any]]:
         if not summary.get("finished"):
             continue
         method, steps = summary_path.parent.parent.name.rsplit("-", 1)
-        with open(summary_path.parent / "metrics.csv", newline="", encoding="utf-8") as file:
-            rows = [r for r in list(csv.reader(file))[1:] if len(r) == 6]
-        table = np.asarray(rows, dtype=np.float64).reshape(-1, 6)
+        metrics = read_metrics(summary_path.parent / "metrics.csv")
         runs.append(
             {
                 "method": method,
@@ -219,8 +216,8 @@ def load_runs(root: Path) -> list[dict[str, Any]]:
                 "seed": summary["seed"],
                 "folder": summary_path.parent,
                 "summary": summary,
-                "step": table[:, 0],
-                "score": table[:, 2],
+                "step": metrics["step"],
+                "score": metrics["score"],
             }
         )
     return runs
@@ -278,8 +275,6 @@ def aggregate(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def write_report(root: Path, out: Path, command: str) -> Path:
-    from littlebrain.runs import provenance
-
     runs = load_runs(root)
     if not runs:
         raise ConfigError(f"no finished runs under {root}; run `littlebrain bench snake` first")
@@ -375,7 +370,6 @@ def write_best_episode_gif(
     from PIL import Image
 
     from littlebrain.checkpoint import load_checkpoint
-    from littlebrain.runs import RunFolder, make_brain, make_env
 
     ours = [
         r
