@@ -6,11 +6,16 @@ import gymnasium as gym
 
 #: short names accepted by the command line, mapped to Gymnasium ids
 ALIASES: dict[str, str] = {"snake": "littlebrain/Snake-v0"}
+ALIASES["dishpong"] = "littlebrain/DishPong-v0"
 
 
 def register_envs() -> None:
     if "littlebrain/Snake-v0" not in gym.registry:
         gym.register(id="littlebrain/Snake-v0", entry_point="littlebrain.envs.snake:SnakeEnv")
+    if "littlebrain/DishPong-v0" not in gym.registry:
+        gym.register(
+            id="littlebrain/DishPong-v0", entry_point="littlebrain.envs.dishpong:DishPongEnv"
+        )
 
 
 register_envs()
