@@ -98,6 +98,8 @@ def test_bad_frames_raise():
         {"channel_weights": (1.0, -1.0, 0.0)},
         {"input_max": 0.0},
         {"transient": "yes"},
+        {"fovea": -1},
+        {"fovea": 2.5},
     ],
 )
 def test_bad_config_raises(bad):
@@ -125,3 +127,19 @@ def test_colour_keeps_a_dim_channel_as_strong_as_the_others():
     assert transient[2].sum() == pytest.approx(0) and np.abs(transient[2]).sum() > 0
     gray = Retina(frame.shape, RetinaConfig(out_height=5, out_width=5)).step(frame)
     assert gray[:25].reshape(5, 5)[1, 1] < 0.25 * 0.2  # the gray mix nearly hides it
+
+
+def test_fovea_passes_the_centre_on_at_full_resolution():
+    frame = np.zeros((19, 19, 3), np.uint8)
+    frame[9, 8, 0] = 255  # right beside the centre: lost in a 4 x 4 pooled cell, sharp in the fovea
+    frame[0, 0, 2] = 255  # far out: only the coarse map sees it
+    config = RetinaConfig(out_height=5, out_width=5, colour=True, fovea=5, transient=False)
+    retina = Retina(frame.shape, config)
+    out = retina.step(frame)
+    assert out.shape == (3 * (25 + 25),) == (retina.output_size,)
+    coarse, fovea = out[:75].reshape(3, 5, 5), out[75:].reshape(3, 5, 5)
+    np.testing.assert_array_equal(fovea, frame[7:12, 7:12].transpose(2, 0, 1) / 255.0)
+    assert fovea[0, 2, 1] == 1.0 and fovea[2].sum() == 0
+    assert coarse[2, 0, 0] > 0 and coarse[0].max() < 0.1
+    # the fovea also has a transient channel, and a fovea larger than the frame is the frame
+    assert Retina((3, 3), RetinaConfig(out_height=1, out_width=1, fovea=9)).output_size == 20

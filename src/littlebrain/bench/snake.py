@@ -61,10 +61,12 @@ METHODS: dict[str, Method] = {
             brain_config={"ablate": ["striatum"]},
             env_kwargs={"view": "egocentric"},
         ),
+        # Snake's retina output is small enough that the default brain bypasses the cortex
+        # (cortex_above); this variant forces it into the path, to measure what it costs
         Method(
-            "no-cortex",
-            "littlebrain-egocentric, dentate gyrus on the retina",
-            brain_config={"ablate": ["cortex"]},
+            "with-cortex",
+            "littlebrain-egocentric, cortex compressing the retina",
+            brain_config={"cortex_above": 0},
             env_kwargs={"view": "egocentric"},
         ),
         Method(
@@ -105,6 +107,20 @@ METHODS: dict[str, Method] = {
             algo="ppo",
             env_kwargs={"view": "egocentric"},
         ),
+        Method(
+            "dqn-shaped-egocentric",
+            "SB3 DQN, shaped rewards, egocentric view",
+            kind="sb3",
+            algo="dqn",
+            env_kwargs={"view": "egocentric", "reward_mode": "shaped"},
+        ),
+        Method(
+            "ppo-shaped-egocentric",
+            "SB3 PPO, shaped rewards, egocentric view",
+            kind="sb3",
+            algo="ppo",
+            env_kwargs={"view": "egocentric", "reward_mode": "shaped"},
+        ),
     )
 }
 DEFAULT_METHODS = (
@@ -112,7 +128,7 @@ DEFAULT_METHODS = (
     "littlebrain-egocentric",
     "no-hippocampus",
     "no-striatum",
-    "no-cortex",
+    "with-cortex",
     "no-novelty",
     "random",
 )

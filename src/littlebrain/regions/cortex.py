@@ -145,8 +145,8 @@ class CortexConfig:
         )
         need(_is_real(self.whiten_eps) and self.whiten_eps > 0, "whiten_eps must be > 0")
         need(
-            _is_real(self.whiten_floor) and 0 <= self.whiten_floor < 1,
-            "whiten_floor must be in [0, 1)",
+            _is_real(self.whiten_floor) and 0 <= self.whiten_floor <= 1,
+            "whiten_floor must be in [0, 1]",
         )
         need(isinstance(self.pad_output, bool), "pad_output must be a bool")
 

@@ -8,12 +8,17 @@ frame), so that motion is visible in a single output without stacking frames. No
 Rule: s_t = A_h (sum_c w_c I_t[..., c]) A_w^T / input_max, in [0, 1];  m_t = s_t - s_{t-1} in
 [-1, 1] (0 on the first frame of an episode). A_h, A_w are fixed area-averaging matrices.
 
+With `fovea=f > 0` the central f x f input pixels are also passed on at full resolution, after
+the coarse map (a fovea: sharp vision where the eye points, coarse vision around it), and are
+part of s_t. In a head-centred view the fovea is what lies next to the head.
+
 With `colour=True`, a frame with C channels keeps them apart instead of mixing them into one
 gray level (colour-opponent ganglion cells keep colour; here each channel is its own map), so a
 thing coded in a weak channel (Snake's food) is not drowned by the others.
 
 Reads: an H x W (grayscale) or H x W x C frame (any numeric dtype, values in [0, input_max]).
-Writes: a flat float32 vector [s_t, m_t] of size out_height * out_width * (2 if transient else 1).
+Writes: a flat float32 vector [s_t, m_t] of size
+(out_height * out_width + fovea^2) * maps * (2 if transient else 1), maps = C with colour else 1.
 State: the previous sustained frame and whether there is one (cleared by `reset_episode`).
 """
 
@@ -45,6 +50,8 @@ class RetinaConfig:
     transient: bool = True
     #: keep the input's colour channels as separate maps instead of one gray level
     colour: bool = False
+    #: side, in input pixels, of a central patch also seen at full resolution (0: no fovea)
+    fovea: int = 0
 
     def __post_init__(self) -> None:
         for name in ("out_height", "out_width"):
@@ -78,6 +85,8 @@ class RetinaConfig:
             raise ConfigError(f"RetinaConfig.transient must be a bool, got {self.transient!r}")
         if not isinstance(self.colour, bool):
             raise ConfigError(f"RetinaConfig.colour must be a bool, got {self.colour!r}")
+        if not isinstance(self.fovea, int) or isinstance(self.fovea, bool) or self.fovea < 0:
+            raise ConfigError(f"RetinaConfig.fovea must be an int >= 0, got {self.fovea!r}")
 
 
 def area_matrix(n_in: int, n_out: int) -> np.ndarray:
@@ -126,15 +135,16 @@ class Retina(Region):
         self._cols = np.ascontiguousarray(area_matrix(w, config.out_width).T, dtype=np.float32)
         colour = config.colour and len(input_shape) == 3
         self._maps = input_shape[2] if colour else 1
-        self.previous = np.zeros(
-            (self._maps, config.out_height, config.out_width), dtype=np.float32
-        )
+        side = min(config.fovea, h, w)
+        top, left = (h - side) // 2, (w - side) // 2
+        self._fovea = (slice(top, top + side), slice(left, left + side))
+        self._sustained_size = self._maps * (config.out_height * config.out_width + side * side)
+        self.previous = np.zeros(self._sustained_size, dtype=np.float32)
         self.has_previous = np.zeros((), dtype=np.bool_)
 
     @property
     def output_size(self) -> int:
-        cfg = self.config
-        return cfg.out_height * cfg.out_width * self._maps * (2 if cfg.transient else 1)
+        return self._sustained_size * (2 if self.config.transient else 1)
 
     def step(self, frame: np.ndarray) -> np.ndarray:
         frame = check_array(frame, self.input_shape, "retina input").astype(np.float32, copy=False)
@@ -144,13 +154,16 @@ class Retina(Region):
             maps = (frame @ self._weights if self._weights is not None else frame[..., 0])[None]
         else:
             maps = frame[None]
-        sustained = self._rows @ maps @ self._cols
+        sustained = (self._rows @ maps @ self._cols).ravel()
+        if self.config.fovea:
+            fovea = maps[:, self._fovea[0], self._fovea[1]] * (1.0 / self.config.input_max)
+            sustained = np.concatenate([sustained, fovea.ravel()])
         if not self.config.transient:
-            return sustained.ravel()
+            return sustained
         transient = sustained - self.previous if self.has_previous else np.zeros_like(sustained)
         self.previous = sustained
         self.has_previous = np.ones((), dtype=np.bool_)
-        return np.concatenate([sustained.ravel(), transient.ravel()])
+        return np.concatenate([sustained, transient])
 
     def reset_episode(self) -> None:
         self.previous = np.zeros_like(self.previous)
