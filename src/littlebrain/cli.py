@@ -64,7 +64,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a brain in a Gymnasium world with a Discrete action space. The run "
         "folder gets config.json, metrics.csv (a row per episode), checkpoints/, summary.json "
         "and learning_curve.png. Settings: defaults < --config file < command-line flags.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     run.add_argument(
         "env", metavar="ENV", help=f"a world: {', '.join(sorted(ALIASES))}, or any Gymnasium id"
@@ -138,27 +137,29 @@ def build_parser() -> argparse.ArgumentParser:
         "machine) goes to --out.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    bench.add_argument("suite", choices=["snake"], help="which suite")
+    bench.add_argument("suite", choices=["snake", "dishpong"], help="which suite")
     bench.add_argument(
         "--methods",
         nargs="+",
         default=None,
         metavar="M",
-        help="methods to run (default: littlebrain, its egocentric variant, the "
-        "four ablations and the random policy); baselines: dqn-sparse, "
-        "dqn-shaped, ppo-sparse, ppo-shaped, dqn-sparse-egocentric, "
-        "ppo-sparse-egocentric (need the baselines extra)",
+        help="methods to run (default: the suite's littlebrain methods and chance); "
+        "snake baselines: dqn-sparse, dqn-shaped, ppo-sparse, ppo-shaped, each also with "
+        "-egocentric; dishpong baselines: dqn-reward, a2c-reward, ppo-reward (the baselines "
+        "extra); an unknown name lists them all",
     )
-    bench.add_argument("--steps", type=_positive_int, default=200_000, help="steps per run")
+    bench.add_argument("--steps", type=_positive_int, default=200_000, help="steps per run (snake)")
     bench.add_argument("--seeds", type=_positive_int, default=5, help="seeds 0..N-1 per method")
     bench.add_argument("--workers", type=_positive_int, default=2, help="parallel processes")
     bench.add_argument(
         "--runs",
-        default="runs/bench/snake",
+        default=None,
         metavar="DIR",
-        help="where the run folders (with checkpoints) live",
+        help="where the run folders live (default: runs/bench/SUITE)",
     )
-    bench.add_argument("--out", default="results/snake", metavar="DIR", help="report folder")
+    bench.add_argument(
+        "--out", default=None, metavar="DIR", help="report folder (default: results/SUITE)"
+    )
     bench.add_argument(
         "--report", action="store_true", help="only aggregate the finished runs into the report"
     )
@@ -240,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
 
         if args.command == "bench":
+            args.runs = args.runs or f"runs/bench/{args.suite}"
+            args.out = args.out or f"results/{args.suite}"
+            if args.suite == "dishpong":
+                from littlebrain.bench import dishpong
+
+                return dishpong.main(args, command)
             from littlebrain.bench import snake
 
             return snake.main(args, command)

@@ -129,3 +129,60 @@ def run_sb3(
     }
     write_json_atomic(folder / "summary.json", summary)
     return summary
+
+
+#: DishPong sessions are 24,000 steps: DQN's warm-up and buffer are scaled to the session (the
+#: Zoo's Atari DQN would spend the first 100k steps, four sessions, without learning); A2C and
+#: PPO keep SB3's defaults (A2C: n_steps 5, lr 7e-4, gamma 0.99; PPO as above, ent_coef 0)
+DISHPONG_HYPERPARAMETERS: dict[str, dict[str, Any]] = {
+    "dqn": {**HYPERPARAMETERS["dqn"], "learning_starts": 1_000, "buffer_size": 24_000},
+    "a2c": {},
+    "ppo": {**HYPERPARAMETERS["ppo"], "ent_coef": 0.0},
+}
+
+
+class HitMissReward(gym.Wrapper):
+    """Hands a baseline the reward DishPong never gives: +1 for a hit, -1 for a miss."""
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        obs, _, terminated, truncated, info = self.env.step(action)
+        return obs, float(info["hit"]) - float(info["miss"]), terminated, truncated, info
+
+
+def run_sb3_dishpong(algo: str, seed: int, env_kwargs: dict) -> dict[str, Any]:
+    """Train one SB3 agent online for one DishPong session (stimulus condition, hit/miss
+    reward); returns the rallies it played while learning, like littlebrain's sessions."""
+    import torch
+    from stable_baselines3 import A2C, DQN, PPO
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    import littlebrain  # noqa: F401  (registers the worlds)
+
+    torch.set_num_threads(1)
+    env = HitMissReward(gym.make("littlebrain/DishPong-v0", condition="stimulus", **env_kwargs))
+    steps = env.unwrapped.n_bins
+    rallies: list[tuple[float, int]] = []
+    last: dict[str, Any] = {}
+
+    class RallyLog(BaseCallback):
+        def _on_step(self) -> bool:
+            info = self.locals["infos"][0]
+            if info["rally_ended"]:
+                rallies.append((info["game_time_s"], int(info["rally_hits"])))
+            last.update(info)
+            return True
+
+    started = time.process_time()
+    cls = {"dqn": DQN, "a2c": A2C, "ppo": PPO}[algo]
+    hyperparameters = DISHPONG_HYPERPARAMETERS[algo]
+    model = cls("MlpPolicy", env, seed=seed, device="cpu", verbose=0, **hyperparameters)
+    model.learn(total_timesteps=steps, callback=RallyLog())
+    return {
+        "rallies": rallies,
+        "hits": int(last["hits"]),
+        "misses": int(last["misses"]),
+        "session_seconds": float(last["game_time_s"]),
+        "cpu_seconds": time.process_time() - started,
+        "hyperparameters": hyperparameters,
+        "torch": torch.__version__,
+    }

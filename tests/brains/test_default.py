@@ -11,6 +11,7 @@ import pytest
 
 from littlebrain.brains.default import DefaultBrain, DefaultBrainConfig
 from littlebrain.cli import main
+from littlebrain.errors import ConfigError
 from littlebrain.regions.hippocampus import HippocampusConfig
 from littlebrain.regions.neuromodulators import NeuromodulatorConfig, Neuromodulators
 
@@ -101,9 +102,47 @@ def test_the_cortex_compresses_only_large_inputs():
     assert forced.dentate_gyrus.config.input_dim == forced.cortex.output_size
 
 
-def test_ablating_both_memory_systems_or_unknown_regions_is_refused():
-    from littlebrain.errors import ConfigError
+def test_surprise_alarms_come_with_unpredictable_stimulation():
+    env = gym.make(
+        "littlebrain/DishPong-v0", session_minutes=4, place_frame="paddle", bins_per_second=20
+    )
+    brain = DefaultBrain(env.observation_space, env.action_space, DefaultBrainConfig(), 0)
+    alarms = {"none": 0, "predictable": 0, "unpredictable": 0}
+    obs, info = env.reset(seed=0)
+    feedback = "none"
+    for _ in range(env.unwrapped.n_bins - 1):
+        # think() adds the alarm (-weight) to the outcome it learns from; read it off the region
+        before = bool(brain.predictor.alarmed)
+        action = brain.step(obs, 0.0)
+        if brain.predictor.alarmed and not before:
+            alarms[feedback] += 1
+        obs, _, _, _, info = env.step(action)
+        feedback = info["feedback"]
+    assert alarms["unpredictable"] >= 0.5 * info["misses"] > 0
+    assert alarms["none"] + alarms["predictable"] <= 0.1 * alarms["unpredictable"]
 
+
+def test_reservoir_rates_join_the_state_code_and_resume_bit_exactly():
+    env = gym.make("littlebrain/DishPong-v0", place_frame="paddle", bins_per_second=20)
+    config = DefaultBrainConfig(reservoir_regime="critical")
+    brain = DefaultBrain(env.observation_space, env.action_space, config, 0)
+    assert brain.dentate_gyrus.config.input_dim == 8 + brain.reservoir.config.n_units
+    assert brain.hippocampus.config.key_dim == brain.dentate_gyrus.config.input_dim
+    obs, _ = env.reset(seed=0)
+    for _ in range(300):
+        obs, *_ = env.step(brain.step(obs, 0.0))
+    assert np.abs(brain.reservoir.rates).max() > 0
+    twin = DefaultBrain(env.observation_space, env.action_space, config, 99)
+    twin.load_state_dict(brain.state_dict())
+    for _ in range(200):
+        action = brain.step(obs, 0.0)
+        assert twin.step(obs, 0.0) == action
+        obs, *_ = env.step(action)
+    with pytest.raises(ConfigError, match="reservoir_regime"):
+        DefaultBrainConfig(reservoir_regime="chaotic")
+
+
+def test_ablating_both_memory_systems_or_unknown_regions_is_refused():
     with pytest.raises(ConfigError, match="at least one"):
         DefaultBrainConfig(ablate=("hippocampus", "striatum"))
     with pytest.raises(ConfigError, match="unknown"):

@@ -75,6 +75,12 @@ METHODS: dict[str, Method] = {
             brain_config={"ablate": ["novelty"]},
             env_kwargs={"view": "egocentric"},
         ),
+        Method(
+            "no-predictor",
+            "littlebrain-egocentric without the predictor (no surprise alarms)",
+            brain_config={"ablate": ["predictor"]},
+            env_kwargs={"view": "egocentric"},
+        ),
         Method("random", "random policy", brain="random"),
         Method("dqn-sparse", "SB3 DQN, sparse rewards", kind="sb3", algo="dqn"),
         Method(
@@ -130,6 +136,7 @@ DEFAULT_METHODS = (
     "no-striatum",
     "with-cortex",
     "no-novelty",
+    "no-predictor",
     "random",
 )
 

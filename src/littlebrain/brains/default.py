@@ -1,10 +1,11 @@
 r"""The default little brain, wired like the diagram:
 
-    observation -> Retina -> Cortex -> Dentate gyrus -> Striatum --------\
-                               |                                          +-> arbitration -> action
-                               +------> Hippocampus (episodic values) ---/         ^
+    observation -> Retina -> Cortex [-> Reservoir] = state code
+    state code -> Dentate gyrus -> Striatum (habits) --------------\
+    state code -> Hippocampus (episodic values, novelty) ----------+-> arbitration -> action
     feedback -> Neuromodulators: dopamine -> Striatum, outcome -> Hippocampus replay,
                                  novelty (from the Hippocampus) -> exploration
+    Predictor (state code + action -> next sensed input): a surprise alarm is an outcome too
     consolidation: Hippocampus memories -> Dentate gyrus -> Striatum, a few per step
     Homeostasis watches the cortex code, the dentate gyrus code and the values.
 
@@ -31,10 +32,12 @@ from littlebrain.regions.dentate_gyrus import DentateGyrus, DentateGyrusConfig
 from littlebrain.regions.hippocampus import Hippocampus, HippocampusConfig
 from littlebrain.regions.homeostasis import Homeostasis
 from littlebrain.regions.neuromodulators import NeuromodulatorConfig, Neuromodulators
+from littlebrain.regions.predictor import Predictor, PredictorConfig
+from littlebrain.regions.reservoir import TARGET_RADIUS, Reservoir, ReservoirConfig
 from littlebrain.regions.retina import Retina, RetinaConfig
 from littlebrain.regions.striatum import Striatum, StriatumConfig
 
-ABLATIONS = ("hippocampus", "striatum", "cortex", "novelty")
+ABLATIONS = ("hippocampus", "striatum", "cortex", "novelty", "predictor")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,12 @@ class DefaultBrainConfig:
     hippocampus: HippocampusConfig = field(default_factory=HippocampusConfig)
     striatum: StriatumConfig = field(default_factory=StriatumConfig)
     neuromodulators: NeuromodulatorConfig = field(default_factory=NeuromodulatorConfig)
+    predictor: PredictorConfig = field(default_factory=PredictorConfig)
+    reservoir: ReservoirConfig = field(default_factory=ReservoirConfig)
+    #: the reservoir's regime, "none" (no reservoir) or one of its regimes ("subcritical",
+    #: "critical", "supercritical"); with one, the reservoir reads the code and its rates join
+    #: the state code (what the dentate gyrus and the hippocampus read)
+    reservoir_regime: str = "none"
     #: discount of future outcomes, shared by the episodic and the striatal values (Snake,
     #: egocentric, 60k steps, one seed: 0.9 scored 1.37, 0.8 1.47, 0.97 0.73)
     discount: float = 0.9
@@ -69,7 +78,8 @@ class DefaultBrainConfig:
     cortex_above: int = 512
     #: regions or signals taken out, for ablations: "hippocampus", "striatum", "cortex" (the
     #: dentate gyrus and the hippocampus then read the retina), "novelty" (exploration at the
-    #: fixed rate epsilon_min + epsilon_novelty / 2, the novelty-driven rate's typical level)
+    #: fixed rate epsilon_min + epsilon_novelty / 2, the novelty-driven rate's typical level),
+    #: "predictor" (no forward model, so no surprise alarms)
     ablate: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -77,6 +87,8 @@ class DefaultBrainConfig:
         check(self.consolidation_per_step >= 0, "consolidation_per_step must be >= 0")
         check(self.retina_pooling >= 1, "retina_pooling must be >= 1")
         check(self.cortex_above >= 0, "cortex_above must be >= 0")
+        regimes = ("none", *TARGET_RADIUS)
+        check(self.reservoir_regime in regimes, f"reservoir_regime must be one of {regimes}")
         unknown = set(self.ablate) - set(ABLATIONS)
         check(not unknown, f"ablate: unknown {sorted(unknown)}, known: {', '.join(ABLATIONS)}")
         check(
@@ -121,6 +133,15 @@ class DefaultBrain(Brain):
             k_max = min(config.cortex.k_max, sensed)
             self.cortex = Cortex(sensed, dataclasses.replace(config.cortex, k_max=k_max))
             code_size = self.cortex.output_size
+        self.reservoir = None
+        if config.reservoir_regime != "none":
+            self.reservoir = Reservoir(
+                dataclasses.replace(
+                    config.reservoir, input_dim=code_size, regime=config.reservoir_regime
+                ),
+                self.rng,
+            )
+            code_size += self.reservoir.config.n_units
         self.dentate_gyrus = DentateGyrus(
             dataclasses.replace(config.dentate_gyrus, input_dim=code_size), self.rng
         )
@@ -139,30 +160,46 @@ class DefaultBrain(Brain):
                 self.n_actions,
                 dataclasses.replace(config.striatum, discount=config.discount),
             )
+        self.predictor = None
+        if "predictor" not in ablate:
+            self.predictor = Predictor(
+                config.dentate_gyrus.n_units, self.n_actions, sensed, config.predictor
+            )
         self.neuromodulators = Neuromodulators(config.neuromodulators, config.discount)
         self.homeostasis = Homeostasis(("code", "dentate_gyrus", "values"))
         regions = {
             "retina": self.retina,
             "cortex": self.cortex,
+            "reservoir": self.reservoir,
             "dentate_gyrus": self.dentate_gyrus,
             "hippocampus": self.hippocampus,
             "striatum": self.striatum,
+            "predictor": self.predictor,
             "neuromodulators": self.neuromodulators,
             "homeostasis": self.homeostasis,
         }
         self.regions.update({name: r for name, r in regions.items() if r is not None})
         self._no_values = np.zeros(self.n_actions)
 
-    def sense(self, observation: np.ndarray) -> np.ndarray:
-        """Retina then cortex: the whitened principal-component code of what is seen."""
+    def sense(self, observation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Retina, cortex, reservoir: what is sensed, and the state code (compressed where the
+        cortex is, with the reservoir's rates where it is)."""
         if self.retina is not None:
             sensed = self.retina.step(observation)
         else:
             sensed = observation.astype(np.float32).ravel()
-        return sensed if self.cortex is None else self.cortex.step(sensed)
+        code = sensed if self.cortex is None else self.cortex.step(sensed)
+        if self.reservoir is not None:
+            code = np.concatenate([code, self.reservoir.step(code)])
+        return sensed, code
+
+    def surprise(self, sensed: np.ndarray) -> float:
+        """The predictor's intrinsic outcome for what is sensed now (0 without an alarm)."""
+        return 0.0 if self.predictor is None else self.predictor.step(sensed)[0]
 
     def think(self, observation: np.ndarray, feedback: float) -> int:
-        code = self.sense(observation)
+        sensed, code = self.sense(observation)
+        feedback += self.surprise(sensed)
         sparse = self.dentate_gyrus.step(code)
         q_episodic, c_episodic, novelty = self.remember(code, feedback)
         q_striatal, c_striatal = self._no_values, self._no_values
@@ -178,6 +215,8 @@ class DefaultBrain(Brain):
         if self.hippocampus is not None:
             self.hippocampus.store(code, action)
             self.consolidate()
+        if self.predictor is not None:
+            self.predictor.expect(sparse, action)
         self.homeostasis.step(code=code, dentate_gyrus=sparse, values=q)
         return action
 
@@ -193,7 +232,8 @@ class DefaultBrain(Brain):
         return recall.values, recall.confidence, novelty
 
     def conclude(self, observation: np.ndarray, feedback: float, terminated: bool) -> None:
-        code = self.sense(observation)
+        sensed, code = self.sense(observation)
+        feedback += self.surprise(sensed)
         if self.striatum is not None:
             if terminated:
                 dopamine = self.neuromodulators.step(feedback, next_value=None)

@@ -1,0 +1,125 @@
+r"""Predictor: a forward model that learns to predict the next sensed input; its error is surprise.
+
+Biology borrowed: forward models in the cerebellum (Wolpert, Miall & Kawato 1998) and predictive
+coding in sensory cortex (Rao & Ballard 1999). From the current state code and a copy of the
+motor command (efference copy) a population predicts what the senses will report next; an error
+signal at each output unit (climbing-fibre-like) drives a delta rule on the synapses that made
+the prediction. A sudden, lasting rise of the error is an alarm: in free-energy accounts of
+DishBrain (Friston 2010; Kagan et al. 2022) a system acts so as to avoid such surprise, and here
+the alarm becomes an intrinsic outcome that the memory and the basal ganglia learn from, the way
+they learn from an external "death".
+
+Rule, per step, with z_{t-1} the state code and a_{t-1} the action of the step before (the
+efference copy selects the synapses that predict, so each action has its own forward model):
+    x^_t = W_a z_{t-1};   e_t = x_t - x^_t;   dW_a = lr * e_t z_{t-1}^T / |z_{t-1}|_1   (delta rule)
+    u_t = |e_t|^2 / s_bar  (surprise relative to s_bar, its running mean while no alarm is on)
+    f <- f + (min(u_t, 2 alarm_level) - f) / tau_fast;  alarm when f rises above `alarm_level`
+    (then -`weight` is the intrinsic outcome of that step); re-armed once f < alarm_level / 2.
+The cap and the fast trace make an alarm take a lasting run of surprise (unpredictable input for
+a while), not one startling step (a burst that starts unannounced but then runs as expected).
+
+Only the active inputs' synapses are read and changed (the state code is sparse), so a step
+costs (active inputs x sensed size). Reads: the sensed vector x_t, the binary sparse state
+code and the chosen action. Writes: the intrinsic outcome (0 or -weight) and the surprise u_t.
+State: the weights, the pending presynaptic pattern, the traces and the alarm flag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from littlebrain.config import check
+from littlebrain.errors import ObservationError
+from littlebrain.region import Region
+
+
+@dataclass(frozen=True)
+class PredictorConfig:
+    #: delta-rule step size, divided among the active inputs
+    learning_rate: float = 0.1
+    #: size of the intrinsic outcome of an alarm (an external "death" is 1); 0 switches the
+    #: predictor's influence off (it still learns and reports surprise)
+    weight: float = 0.2
+    #: the fast surprise trace must exceed this multiple of the usual surprise to raise an alarm
+    alarm_level: float = 1.25
+    #: time constant of the fast surprise trace, in steps
+    tau_fast: float = 10.0
+    #: time constant of the usual (slow) surprise, in steps
+    tau_slow: float = 1000.0
+
+    def __post_init__(self) -> None:
+        check(0 < self.learning_rate <= 1, "predictor learning_rate must be in (0, 1]")
+        check(self.weight >= 0, "predictor weight must be >= 0")
+        check(self.alarm_level > 1, "predictor alarm_level must be > 1")
+        check(self.tau_fast >= 1, "predictor tau_fast must be >= 1")
+        check(self.tau_slow > self.tau_fast, "predictor tau_slow must exceed tau_fast")
+
+
+class Predictor(Region):
+    state_names = (
+        "weights",
+        "pending",
+        "pending_action",
+        "usual",
+        "fast",
+        "alarmed",
+        "samples",
+    )
+
+    def __init__(self, n_code: int, n_actions: int, n_sensed: int, config: PredictorConfig):
+        super().__init__()
+        self.config = config
+        self.n_code, self.n_actions, self.n_sensed = n_code, n_actions, n_sensed
+        self.weights = np.zeros((n_actions, n_sensed, n_code), dtype=np.float32)
+        self.pending = np.zeros(n_code, dtype=np.bool_)  # active inputs of the last prediction
+        self.pending_action = np.full((), -1, dtype=np.int64)
+        self.usual = np.zeros(())
+        self.fast = np.zeros(())
+        self.alarmed = np.zeros((), dtype=np.bool_)
+        self.samples = np.zeros((), dtype=np.int64)
+
+    def step(self, sensed: np.ndarray) -> tuple[float, float]:
+        """Compare what is sensed with what was predicted, learn, and return (intrinsic outcome,
+        surprise relative to the usual); (0, 0) when nothing was predicted (an episode's start)."""
+        sensed = np.asarray(sensed, dtype=np.float32)
+        if sensed.shape != (self.n_sensed,) or not np.all(np.isfinite(sensed)):
+            raise ObservationError(
+                f"predictor expects {self.n_sensed} finite sensed values, got shape {sensed.shape}"
+            )
+        if self.pending_action < 0:
+            return 0.0, 0.0
+        inputs = np.flatnonzero(self.pending)
+        weights = self.weights[int(self.pending_action)]
+        error = sensed - weights[:, inputs].sum(axis=1)
+        if not self.frozen and len(inputs):
+            weights[:, inputs] += (self.config.learning_rate / len(inputs)) * error[:, None]
+        raw = float(error @ error)
+        cfg = self.config
+        self.samples = self.samples + 1
+        if not self.alarmed:
+            # the usual surprise of calm times: a plain average while young, then a running one
+            self.usual = self.usual + (raw - self.usual) / min(float(self.samples), cfg.tau_slow)
+        surprise = raw / max(float(self.usual), 1e-12)
+        # capped, so that one startling step cannot raise an alarm alone: it takes a lasting run
+        capped = min(surprise, 2.0 * cfg.alarm_level)
+        self.fast = self.fast + (capped - self.fast) / cfg.tau_fast
+        outcome = 0.0
+        if not self.alarmed and self.fast > cfg.alarm_level and self.samples > cfg.tau_fast:
+            self.alarmed = np.ones((), dtype=np.bool_)
+            outcome = -cfg.weight
+        elif self.alarmed and self.fast < cfg.alarm_level / 2:
+            self.alarmed = np.zeros((), dtype=np.bool_)
+        return outcome, surprise
+
+    def expect(self, code: np.ndarray, action: int) -> None:
+        """Remember the active inputs and the action that the next prediction is made from."""
+        self.pending = np.asarray(code) != 0
+        self.pending_action = np.full((), int(action), dtype=np.int64)
+
+    def reset_episode(self) -> None:
+        self.pending = np.zeros(self.n_code, dtype=np.bool_)
+        self.pending_action = np.full((), -1, dtype=np.int64)
+        self.fast = np.zeros(())
+        self.alarmed = np.zeros((), dtype=np.bool_)

@@ -1,0 +1,58 @@
+"""The DishPong experiment's metrics, sessions and report."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from littlebrain.bench import dishpong
+from littlebrain.errors import ConfigError
+
+
+def test_rally_metrics_follow_the_paper():
+    rallies = [(10.0, 0), (50.0, 2), (200.0, 3), (290.0, 5), (400.0, 0), (900.0, 1)]
+    t1 = dishpong.rally_metrics(rallies, 0.0, 300.0)
+    assert t1 == {"rallies": 4, "hits_per_rally": 2.5, "aces": 25.0, "long_rallies": 50.0}
+    t2 = dishpong.rally_metrics(rallies, 300.0, float("inf"))
+    assert t2["hits_per_rally"] == 0.5 and t2["aces"] == 50.0 and t2["long_rallies"] == 0.0
+    assert np.isnan(dishpong.rally_metrics(rallies, 1000.0, 2000.0)["hits_per_rally"])
+
+
+def test_a_short_session_is_deterministic_and_counts_every_rally():
+    method = dishpong.METHODS["littlebrain-stimulus"]
+    first = dishpong.play_session(method, seed=3, session_minutes=0.5)
+    again = dishpong.play_session(method, seed=3, session_minutes=0.5)
+    assert first["rallies"] == again["rallies"] and first["rallies"]
+    assert len(first["rallies"]) == first["misses"]  # every miss ends a rally
+    assert sum(h for _, h in first["rallies"]) <= first["hits"]
+    assert first["session_seconds"] == pytest.approx(30.0)
+
+
+def test_report_tables_every_method(tmp_path):
+    for name, seed, hits in [("littlebrain-stimulus", 0, 2), ("random", 0, 0)]:
+        folder = tmp_path / "runs" / name / f"seed{seed}"
+        folder.mkdir(parents=True)
+        rallies = [(t, hits) for t in (100.0, 400.0, 800.0)]
+        result = {
+            "method": name,
+            "seed": seed,
+            "rallies": rallies,
+            "hits": 3 * hits,
+            "misses": 3,
+            "cpu_seconds": 1.0,
+            "t1": dishpong.rally_metrics(rallies, 0, 300),
+            "t2": dishpong.rally_metrics(rallies, 300, float("inf")),
+        }
+        (folder / "result.json").write_text(json.dumps(result))
+    readme = dishpong.report(tmp_path / "runs", tmp_path / "out", "littlebrain bench dishpong")
+    text = readme.read_text()
+    assert "| littlebrain-stimulus | 1 | 2.00 | 2.00 |" in text and "| random | 1 |" in text
+    assert (tmp_path / "out" / "hits_per_rally.png").stat().st_size > 0
+    assert "littlebrain-stimulus,0,2.0000,2.0000" in (tmp_path / "out" / "runs.csv").read_text()
+
+
+def test_unknown_method_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="unknown method"):
+        dishpong.run_suite(["pong-master"], 1, 1, tmp_path)
