@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         "machine) goes to --out.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    bench.add_argument("suite", choices=["snake", "dishpong"], help="which suite")
+    bench.add_argument("suite", choices=["snake", "dishpong", "criticality"], help="which suite")
     bench.add_argument(
         "--methods",
         nargs="+",
@@ -163,6 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--report", action="store_true", help="only aggregate the finished runs into the report"
     )
+
+    analyze = commands.add_parser(
+        "analyze",
+        help="print and plot the criticality measures of a finished run",
+        description="Branching ratio (multistep regression), avalanche exponents, crackling-noise "
+        "deviation of the reservoir activity a run recorded (runs of `littlebrain bench "
+        "criticality`); writes criticality.png into the run folder.",
+    )
+    analyze.add_argument("run_dir", type=Path, metavar="RUN", help="the run folder")
 
     commands.add_parser(
         "brains",
@@ -247,9 +256,19 @@ def main(argv: list[str] | None = None) -> int:
                 from littlebrain.bench import dishpong
 
                 return dishpong.main(args, command)
+            if args.suite == "criticality":
+                from littlebrain.bench import criticality
+
+                return criticality.main(args, command)
             from littlebrain.bench import snake
 
+            args.steps = args.steps or 200_000
             return snake.main(args, command)
+
+        if args.command == "analyze":
+            from littlebrain.bench import criticality
+
+            return criticality.analyze(args.run_dir)
 
         from littlebrain.runs import Session
 
