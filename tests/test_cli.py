@@ -27,7 +27,7 @@ def test_help_explains_each_command(capsys, argv, expected):
 def test_brains_lists_the_default(capsys):
     assert main(["brains"]) == 0
     out = capsys.readouterr().out
-    assert "random (default)" in out and "does not learn" in out
+    assert "default (default)" in out and "random: random-policy baseline" in out
 
 
 def test_env_args_reach_the_world(tmp_path):

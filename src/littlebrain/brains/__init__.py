@@ -9,4 +9,4 @@ from littlebrain.brains.random_baseline import RandomBaselineBrain
 BRAINS: dict[str, type[Brain]] = {cls.name: cls for cls in (DefaultBrain, RandomBaselineBrain)}
 
 #: the brain `littlebrain run` uses unless told otherwise
-DEFAULT_BRAIN = RandomBaselineBrain.name
+DEFAULT_BRAIN = DefaultBrain.name

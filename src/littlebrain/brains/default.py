@@ -5,7 +5,7 @@ r"""The default little brain, wired like the diagram:
     state code -> Hippocampus (episodic values, novelty) ----------+-> arbitration -> action
     feedback -> Neuromodulators: dopamine -> Striatum, outcome -> Hippocampus replay,
                                  novelty (from the Hippocampus) -> exploration
-    Predictor (state code + action -> next sensed input): a surprise alarm is an outcome too
+    Predictor (state code + action -> next code): a surprise alarm is an outcome too
     consolidation: Hippocampus memories -> Dentate gyrus -> Striatum, a few per step
     Homeostasis watches the cortex code, the dentate gyrus code and the values.
 
@@ -99,7 +99,7 @@ class DefaultBrainConfig:
 
 class DefaultBrain(Brain):
     name = "default"
-    description = "littlebrain: retina, cortex, dentate gyrus, hippocampus, striatum"
+    description = "littlebrain: retina, cortex, dentate gyrus, hippocampus, striatum, predictor"
     Config = DefaultBrainConfig
 
     def __init__(
@@ -133,6 +133,7 @@ class DefaultBrain(Brain):
             k_max = min(config.cortex.k_max, sensed)
             self.cortex = Cortex(sensed, dataclasses.replace(config.cortex, k_max=k_max))
             code_size = self.cortex.output_size
+        predicted_size = code_size  # the predictor forecasts the code before the reservoir
         self.reservoir = None
         if config.reservoir_regime != "none":
             self.reservoir = Reservoir(
@@ -163,7 +164,7 @@ class DefaultBrain(Brain):
         self.predictor = None
         if "predictor" not in ablate:
             self.predictor = Predictor(
-                config.dentate_gyrus.n_units, self.n_actions, sensed, config.predictor
+                config.dentate_gyrus.n_units, self.n_actions, predicted_size, config.predictor
             )
         self.neuromodulators = Neuromodulators(config.neuromodulators, config.discount)
         self.homeostasis = Homeostasis(("code", "dentate_gyrus", "values"))
@@ -181,9 +182,9 @@ class DefaultBrain(Brain):
         self.regions.update({name: r for name, r in regions.items() if r is not None})
         self._no_values = np.zeros(self.n_actions)
 
-    def sense(self, observation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Retina, cortex, reservoir: what is sensed, and the state code (compressed where the
-        cortex is, with the reservoir's rates where it is)."""
+    def sense(self, observation: np.ndarray) -> np.ndarray:
+        """Retina, cortex, reservoir: the state code (what is sensed, compressed where the
+        cortex is, with the reservoir's rates appended where it is)."""
         if self.retina is not None:
             sensed = self.retina.step(observation)
         else:
@@ -191,15 +192,18 @@ class DefaultBrain(Brain):
         code = sensed if self.cortex is None else self.cortex.step(sensed)
         if self.reservoir is not None:
             code = np.concatenate([code, self.reservoir.step(code)])
-        return sensed, code
+        return code
 
-    def surprise(self, sensed: np.ndarray) -> float:
-        """The predictor's intrinsic outcome for what is sensed now (0 without an alarm)."""
-        return 0.0 if self.predictor is None else self.predictor.step(sensed)[0]
+    def surprise(self, code: np.ndarray) -> float:
+        """The predictor's intrinsic outcome for the code now (0 without an alarm). It forecasts
+        the code before the reservoir: the cortex's when it compresses, else what is sensed."""
+        if self.predictor is None:
+            return 0.0
+        return self.predictor.step(code[: self.predictor.n_sensed])[0]
 
     def think(self, observation: np.ndarray, feedback: float) -> int:
-        sensed, code = self.sense(observation)
-        feedback += self.surprise(sensed)
+        code = self.sense(observation)
+        feedback += self.surprise(code)
         sparse = self.dentate_gyrus.step(code)
         q_episodic, c_episodic, novelty = self.remember(code, feedback)
         q_striatal, c_striatal = self._no_values, self._no_values
@@ -232,8 +236,8 @@ class DefaultBrain(Brain):
         return recall.values, recall.confidence, novelty
 
     def conclude(self, observation: np.ndarray, feedback: float, terminated: bool) -> None:
-        sensed, code = self.sense(observation)
-        feedback += self.surprise(sensed)
+        code = self.sense(observation)
+        feedback += self.surprise(code)
         if self.striatum is not None:
             if terminated:
                 dopamine = self.neuromodulators.step(feedback, next_value=None)
