@@ -79,7 +79,19 @@ def test_each_memory_system_alone_learns_the_cued_choice():
         assert greedy_score(brain, env) > 0.95
 
 
-@pytest.mark.parametrize("ablate", [("hippocampus",), ("striatum",), ("cortex",), ("novelty",)])
+def test_a_striatum_that_also_reads_the_code_learns_the_cued_choice():
+    env = CueWorld()
+    config = DefaultBrainConfig(striatum_reads_code=True, ablate=("hippocampus",))
+    brain = DefaultBrain(env.observation_space, env.action_space, config, seed=4)
+    dentate_gyrus = brain.dentate_gyrus.config
+    assert brain.striatum.n_inputs == dentate_gyrus.n_units + dentate_gyrus.input_dim
+    play(brain, env, 600, seed=4000)
+    assert greedy_score(brain, env) > 0.9
+
+
+@pytest.mark.parametrize(
+    "ablate", [("hippocampus",), ("striatum",), ("cortex",), ("novelty",), ("predictor",)]
+)
 def test_ablated_brains_lack_the_region_and_still_learn(ablate):
     env = CueWorld()
     config = dataclasses.replace(DefaultBrainConfig(), ablate=ablate)

@@ -68,6 +68,11 @@ class DefaultBrainConfig:
     #: up to its configured output size: 84 x 84 Atari frames give 21 x 21, a 19 x 19 Snake view
     #: 5 x 5 (measured on Snake at 60k steps: 5 x 5 scored 0.73, 10 x 10 0.51)
     retina_pooling: int = 4
+    #: the striatum also reads the state code itself beside the dentate gyrus's sparse code: a
+    #: linear readout of the code generalises across states that share features, the sparse
+    #: code tells apart states that look alike (Snake, egocentric, 60k steps, one seed: 7.7
+    #: against 6.5; DishPong, 3 seeds: no clear change; not yet the default)
+    striatum_reads_code: bool = False
     #: hippocampal memories replayed into the striatum per step (consolidation)
     consolidation_per_step: int = 2
     #: the cortex compresses what is sensed only when it has more than this many values; a
@@ -156,8 +161,9 @@ class DefaultBrain(Brain):
                 )
             )
         if "striatum" not in ablate:
+            extra = code_size if config.striatum_reads_code else 0
             self.striatum = Striatum(
-                config.dentate_gyrus.n_units,
+                config.dentate_gyrus.n_units + extra,
                 self.n_actions,
                 dataclasses.replace(config.striatum, discount=config.discount),
             )
@@ -208,13 +214,14 @@ class DefaultBrain(Brain):
         q_episodic, c_episodic, novelty = self.remember(code, feedback)
         q_striatal, c_striatal = self._no_values, self._no_values
         if self.striatum is not None:
-            q_striatal, c_striatal = self.striatum.values(sparse), self.striatum.confidence(sparse)
+            cues = self.striatal_input(sparse, code)
+            q_striatal, c_striatal = self.striatum.values(cues), self.striatum.confidence(cues)
         q = self.neuromodulators.arbitrate(q_episodic, c_episodic, q_striatal, c_striatal)
         action = self.select(q, self.neuromodulators.exploration(novelty))
 
         if self.striatum is not None:
             dopamine = self.neuromodulators.step(feedback, next_value=float(q_striatal[action]))
-            self.striatum.step(sparse, action, dopamine)
+            self.striatum.step(cues, action, dopamine)
             self.neuromodulators.expect(float(q_striatal[action]))
         if self.hippocampus is not None:
             self.hippocampus.store(code, action)
@@ -242,7 +249,8 @@ class DefaultBrain(Brain):
             if terminated:
                 dopamine = self.neuromodulators.step(feedback, next_value=None)
             else:  # cut short: the future still had value
-                q_final = self.striatum.values(self.dentate_gyrus.step(code))
+                sparse = self.dentate_gyrus.step(code)
+                q_final = self.striatum.values(self.striatal_input(sparse, code))
                 dopamine = self.neuromodulators.step(feedback, next_value=float(q_final.max()))
             self.striatum.learn(dopamine)
         if self.hippocampus is not None:
@@ -255,6 +263,12 @@ class DefaultBrain(Brain):
         best = np.flatnonzero(q == q.max())
         return int(best[self.rng.integers(len(best))]) if len(best) > 1 else int(best[0])
 
+    def striatal_input(self, sparse: np.ndarray, code: np.ndarray) -> np.ndarray:
+        """What the striatum reads: the sparse code, and the state code if so wired."""
+        if not self.config.striatum_reads_code:
+            return sparse
+        return np.concatenate([sparse, code])
+
     def consolidate(self) -> None:
         """Replay a few valued hippocampal memories into the striatum through its own rule."""
         if self.frozen or self.striatum is None or self.config.consolidation_per_step == 0:
@@ -263,7 +277,8 @@ class DefaultBrain(Brain):
             self.config.consolidation_per_step, self.rng
         )
         for key, action, value in zip(keys, actions, values, strict=True):
-            self.striatum.replay(self.dentate_gyrus.step(key), int(action), float(value))
+            cues = self.striatal_input(self.dentate_gyrus.step(key), key)
+            self.striatum.replay(cues, int(action), float(value))
 
     @property
     def frozen(self) -> bool:
