@@ -284,20 +284,29 @@ def plot_sessions(results: dict[str, list[dict[str, Any]]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(results)
-    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3), sharey=True)
-    for ax, name in zip(np.atleast_1d(axes), names, strict=True):
+    names = [m for m in METHODS if m in results]
+    columns = min(len(names), 5)
+    rows = -(-len(names) // columns)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(3.2 * columns, 2.8 * rows), sharey=True, squeeze=False
+    )
+    for ax in axes.flat[len(names) :]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, names, strict=False):
         curves = np.array([per_minute(r["rallies"]) for r in results[name]])
         minutes = np.arange(1, curves.shape[1] + 1)
         for curve in curves:
             ax.plot(minutes, curve, color="0.8", lw=0.8)
         with warnings.catch_warnings():  # a minute without a finished rally is a gap
             warnings.simplefilter("ignore", RuntimeWarning)
-            ax.plot(minutes, np.nanmean(curves, axis=0), color="C0", lw=2)
-        ax.axvline(5, color="0.5", ls=":", lw=1)
+            ax.plot(minutes, np.nanmedian(curves, axis=0), color="C0", lw=2, label="median")
+        ax.axvline(5.5, color="0.5", ls=":", lw=1)
+        ax.set_yscale("symlog", linthresh=1.0)
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("minute of the session")
-    np.atleast_1d(axes)[0].set_ylabel("hits per rally")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("hits per rally")
+    axes.flat[0].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The exact commands behind this folder. littlebrain runs: commits a8ff316 (seeds run before a
+# restart) and 6add2b5 (the rest); the brain's code is identical in both. Baselines: 6add2b5.
+# Run from git worktrees at those commits, one BLAS thread, 2 workers on the 2-core machine.
+# Each command resumes where it stopped: finished runs are never redone.
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+R="--runs runs/bench/dishpong --out results/dishpong"
+littlebrain bench dishpong --methods littlebrain-stimulus littlebrain-silent littlebrain-no_feedback littlebrain-rest littlebrain-no-predictor random --seeds 10 --workers 2 $R
+littlebrain bench dishpong --methods dqn-reward a2c-reward ppo-reward --seeds 5 --workers 2 $R
+# the report alone:
+littlebrain bench dishpong --report $R
