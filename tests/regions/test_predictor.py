@@ -43,7 +43,7 @@ def test_learns_a_predictable_world_and_alarms_only_at_lasting_noise():
     # forward model holds the mapping
     for state in range(8):
         for action in range(N_ACTIONS):
-            predicted = predictor.weights[action][:, state]
+            predicted = predictor.weights[action][state]
             np.testing.assert_allclose(predicted, one_hot((state + 1) % 8, N_SENSED), atol=0.05)
     assert np.sum(outcomes < 0) == 0  # no alarm in a predictable world
     predictor.reset_episode()
@@ -75,7 +75,7 @@ def test_delta_rule_converges_to_the_mapping():
         predictor.step(target[:, previous[0]] if len(previous) else target[:, 0])
         predictor.expect(one_hot(i), 0)
     for i in range(4):  # the prediction from code i is target[:, i]
-        np.testing.assert_allclose(predictor.weights[0][:, i], target[:, i], atol=0.05)
+        np.testing.assert_allclose(predictor.weights[0][i], target[:, i], atol=0.05)
 
 
 def test_state_round_trip_and_freeze():

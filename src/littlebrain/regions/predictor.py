@@ -72,7 +72,8 @@ class Predictor(Region):
         super().__init__()
         self.config = config
         self.n_code, self.n_actions, self.n_sensed = n_code, n_actions, n_sensed
-        self.weights = np.zeros((n_actions, n_sensed, n_code), dtype=np.float32)
+        # (action, input, output): the active inputs' synapses are contiguous rows
+        self.weights = np.zeros((n_actions, n_code, n_sensed), dtype=np.float32)
         self.pending = np.zeros(n_code, dtype=np.bool_)  # active inputs of the last prediction
         self.pending_action = np.full((), -1, dtype=np.int64)
         self.usual = np.zeros(())
@@ -92,9 +93,9 @@ class Predictor(Region):
             return 0.0, 0.0
         inputs = np.flatnonzero(self.pending)
         weights = self.weights[int(self.pending_action)]
-        error = sensed - weights[:, inputs].sum(axis=1)
+        error = sensed - weights[inputs].sum(axis=0)
         if not self.frozen and len(inputs):
-            weights[:, inputs] += (self.config.learning_rate / len(inputs)) * error[:, None]
+            weights[inputs] += (self.config.learning_rate / len(inputs)) * error
         raw = float(error @ error)
         cfg = self.config
         self.samples = self.samples + 1
