@@ -135,7 +135,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--runs; finished runs are never redone and unfinished ones resume, so a table can be "
         "completed over several sittings. The report (table, raw data, plots, command, commit, "
         "machine) goes to --out.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     bench.add_argument("suite", choices=["snake", "dishpong", "criticality"], help="which suite")
     bench.add_argument(
@@ -148,9 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
         "-egocentric; dishpong baselines: dqn-reward, a2c-reward, ppo-reward (the baselines "
         "extra); an unknown name lists them all",
     )
-    bench.add_argument("--steps", type=_positive_int, default=200_000, help="steps per run (snake)")
-    bench.add_argument("--seeds", type=_positive_int, default=5, help="seeds 0..N-1 per method")
-    bench.add_argument("--workers", type=_positive_int, default=2, help="parallel processes")
+    bench.add_argument(
+        "--steps",
+        type=_positive_int,
+        default=None,
+        help="steps per Snake run (default: 200,000 for snake, 50,000 for criticality)",
+    )
+    bench.add_argument(
+        "--seeds", type=_positive_int, default=5, help="seeds 0..N-1 per method (default 5)"
+    )
+    bench.add_argument(
+        "--workers", type=_positive_int, default=2, help="parallel processes (default 2)"
+    )
     bench.add_argument(
         "--runs",
         default=None,

@@ -56,3 +56,14 @@ def test_report_tables_every_method(tmp_path):
 def test_unknown_method_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="unknown method"):
         dishpong.run_suite(["pong-master"], 1, 1, tmp_path)
+
+
+def test_settings_that_do_not_apply_are_refused(tmp_path, capsys):
+    from littlebrain.cli import main
+
+    runs = str(tmp_path / "runs")
+    assert main(["bench", "dishpong", "--steps", "100", "--runs", runs]) == 2
+    assert "--steps does not apply" in capsys.readouterr().err
+    assert main(["bench", "criticality", "--methods", "x", "--runs", runs]) == 2
+    assert "no --methods" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()

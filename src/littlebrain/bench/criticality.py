@@ -325,6 +325,8 @@ def write_readme(rows: list[dict[str, Any]], path: Path, command: str) -> None:
 
 
 def main(args: Any, command: str) -> int:
+    if args.methods:
+        raise ConfigError("the criticality suite runs every world and regime: no --methods")
     root, out = Path(args.runs), Path(args.out)
     if not args.report:
         steps = SNAKE_STEPS if args.steps is None else args.steps

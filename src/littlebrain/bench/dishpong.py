@@ -358,6 +358,8 @@ def write_readme(rows: list[dict[str, Any]], kruskal: float, path: Path, command
 
 
 def main(args: Any, command: str) -> int:
+    if args.steps is not None:
+        raise ConfigError("a DishPong run is one 20-minute session: --steps does not apply")
     root, out = Path(args.runs), Path(args.out)
     if not args.report:
         run_suite(args.methods or list(DEFAULT_METHODS), args.seeds, args.workers, root)
