@@ -232,7 +232,8 @@ def report(root: Path, out: Path, command: str) -> Path:
             values = ",".join(f"{r.get(c, np.nan):.4g}" for c in columns)
             f.write(f"{r['world']},{r['regime']},{r['seed']},{values},{r['cpu_seconds']:.1f}\n")
     plot_report(root, results, out)
-    write_readme(rows, out / "README.md", command)
+    snake_steps = sorted({r["steps"] for r in results if r["world"] == "snake"})
+    write_readme(rows, out / "README.md", command, snake_steps)
     return out / "README.md"
 
 
@@ -282,7 +283,9 @@ def plot_report(root: Path, results: list[dict[str, Any]], out: Path) -> None:
     plt.close(fig)
 
 
-def write_readme(rows: list[dict[str, Any]], path: Path, command: str) -> None:
+def write_readme(
+    rows: list[dict[str, Any]], path: Path, command: str, snake_steps: list[int]
+) -> None:
     def show(v: tuple[float, float, float]) -> str:
         if np.isnan(v[0]):
             return "-"
@@ -291,7 +294,8 @@ def write_readme(rows: list[dict[str, Any]], path: Path, command: str) -> None:
     lines = [
         "# Criticality: the reservoir held sub-critical, critical or super-critical",
         "",
-        f"Snake: egocentric view, sparse rewards, {SNAKE_STEPS:,} steps, score = mean of the last "
+        f"Snake: egocentric view, sparse rewards, {' / '.join(f'{n:,}' for n in snake_steps)} "
+        "steps, score = mean of the last "
         "100 episodes (sample efficiency: mean over all episodes). DishPong: one 20-minute "
         "session, stimulus condition, no reward, score = hits per rally in the last 15 minutes. "
         "Mean over seeds [95% bootstrap interval]. Measures on the reservoir's last "
