@@ -201,20 +201,12 @@ class DishPongEnv(gym.Env):
         self.observation_space = spaces.Box(0.0, float(high), (N_CHANNELS,), dtype=np.float32)
         self.action_space = spaces.Discrete(3)
 
-        self._bin = -1  # bins played; -1 before reset()
         self._ball_x = self._ball_y = 0.0
         self._vx = self._vy = 0.0
         self._in_play = False
-        self._paddle_y = FIELD_HEIGHT / 2
         self._phase = 0.0
-        self._pause_left = 0
-        self._pause_bin = 0
-        self._pause_kind = "none"
-        self._serve_after_pause = False
-        self._rally_hits = 0
-        self._rally_over = False
-        self._hits = 0
-        self._misses = 0
+        self._clear_session()
+        self._bin = -1  # bins played; -1 before reset()
         self._noise_rng = np.random.default_rng(0)  # replaced at every reset()
         self._last_obs = np.zeros(N_CHANNELS, dtype=np.float32)
         self._last_info: dict[str, Any] = {}
@@ -224,16 +216,7 @@ class DishPongEnv(gym.Env):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
-        self._bin = 0
-        self._paddle_y = FIELD_HEIGHT / 2
-        self._pause_left = 0
-        self._pause_bin = 0
-        self._pause_kind = "none"
-        self._serve_after_pause = False
-        self._rally_hits = 0
-        self._rally_over = False
-        self._hits = 0
-        self._misses = 0
+        self._clear_session()
         self._noise_rng = np.random.default_rng(int(self.np_random.integers(2**63)))
         self._serve()
         obs = np.zeros(N_CHANNELS, dtype=np.float32)
@@ -304,6 +287,19 @@ class DishPongEnv(gym.Env):
         return None
 
     # -- the game ---------------------------------------------------------------------------
+    def _clear_session(self) -> None:
+        """A new session: time, paddle, pause, rally and counts back to their start."""
+        self._bin = 0
+        self._paddle_y = FIELD_HEIGHT / 2
+        self._pause_left = 0
+        self._pause_bin = 0
+        self._pause_kind = "none"
+        self._serve_after_pause = False
+        self._rally_hits = 0
+        self._rally_over = False
+        self._hits = 0
+        self._misses = 0
+
     def _serve(self) -> None:
         """Put the ball at the centre, heading left or right within SERVE_MAX_ANGLE_DEG."""
         angle = math.radians(self.np_random.uniform(-SERVE_MAX_ANGLE_DEG, SERVE_MAX_ANGLE_DEG))
