@@ -351,8 +351,7 @@ def write_readme(rows: list[dict[str, Any]], kruskal: float, path: Path, command
         command,
         "```",
         "",
-        "Machine, commit and package versions of every run are in its result.json "
-        "(`provenance`).",
+        "Machine, commit and package versions of every run are in its result.json (`provenance`).",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
