@@ -202,12 +202,12 @@ def load_results(root: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def mean_ci(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% percentile-bootstrap interval (fixed seed: reports are reproducible)."""
+    """Mean of the finite values and their 95% bootstrap interval (the Snake report's)."""
+    from littlebrain.bench.snake import bootstrap_ci
+
     values = values[np.isfinite(values)]
-    if len(values) < 2:
-        return (float(values.mean()) if len(values) else float("nan")), np.nan, np.nan
-    means = np.random.default_rng(0).choice(values, (10_000, len(values))).mean(axis=1)
-    return float(values.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+    mean = float(values.mean()) if len(values) else float("nan")
+    return (mean, *bootstrap_ci(values))
 
 
 def report(root: Path, out: Path, command: str) -> Path:
