@@ -12,7 +12,7 @@ from pathlib import Path
 from littlebrain import __version__
 from littlebrain.config import RunConfig, from_dict, read_config_file
 from littlebrain.envs import ALIASES
-from littlebrain.errors import LittlebrainError
+from littlebrain.errors import ConfigError, LittlebrainError
 
 DEFAULTS = RunConfig()
 
@@ -136,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
         "completed over several sittings. The report (table, raw data, plots, command, commit, "
         "machine) goes to --out.",
     )
-    bench.add_argument("suite", choices=["snake", "dishpong", "criticality"], help="which suite")
+    bench.add_argument(
+        "suite", choices=["snake", "dishpong", "criticality", "atari100k"], help="which suite"
+    )
     bench.add_argument(
         "--methods",
         nargs="+",
@@ -151,7 +153,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--steps",
         type=_positive_int,
         default=None,
-        help="steps per Snake run (default: 200,000 for snake, 50,000 for criticality)",
+        help="steps per run (default: 200,000 for snake, 50,000 for criticality, 100,000 "
+        "for atari100k)",
+    )
+    bench.add_argument(
+        "--games",
+        nargs="+",
+        default=None,
+        metavar="GAME",
+        help="atari100k: the games to run (default: all 26)",
+    )
+    bench.add_argument(
+        "--eval-episodes",
+        type=_positive_int,
+        default=None,
+        help="atari100k: evaluation episodes per run, learning frozen (default 30; the "
+        "protocol's 100 where time allows)",
+    )
+    bench.add_argument(
+        "--anchors",
+        default=None,
+        metavar="DIR",
+        help="atari100k: the published raw scores, read at report time (default: "
+        "../shared/anchors/atari100k)",
     )
     bench.add_argument(
         "--seeds", type=_positive_int, default=5, help="seeds 0..N-1 per method (default 5)"
@@ -260,6 +284,23 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             args.runs = args.runs or f"runs/bench/{args.suite}"
             args.out = args.out or f"results/{args.suite}"
+            atari_only = {
+                "--games": args.games,
+                "--eval-episodes": args.eval_episodes,
+                "--anchors": args.anchors,
+            }
+            if args.suite == "atari100k":
+                from littlebrain.bench import atari100k
+
+                if args.methods:
+                    raise ConfigError("atari100k runs the default brain: --methods does not apply")
+                args.steps = args.steps or atari100k.STEPS
+                args.eval_episodes = args.eval_episodes or atari100k.EVAL_EPISODES
+                args.anchors = args.anchors or "../shared/anchors/atari100k"
+                return atari100k.main(args, command)
+            for flag, value in atari_only.items():
+                if value is not None:
+                    raise ConfigError(f"{flag} applies to atari100k only")
             if args.suite == "dishpong":
                 from littlebrain.bench import dishpong
 

@@ -5,6 +5,10 @@ is saved with every checkpoint. Each episode is reset with a seed derived from t
 and the episode index, so resuming mid-episode replays that episode's actions in the world
 (not in the brain, whose state is restored from the checkpoint) and checks that the world came
 back to the very same observation.
+
+A world may end a learning segment without ending the episode: on a step whose `info` says
+`life_lost` (Atari's loss of a life), the brain concludes the segment as terminated and starts
+a new one, while the episode and its score go on to game over.
 """
 
 from __future__ import annotations
@@ -58,6 +62,9 @@ class AgentLoop:
         self.step_count += 1
         self.episode_return += float(reward)
         if not (terminated or truncated):
+            if info.get("life_lost"):  # a learning segment ends, the scored episode goes on
+                self.brain.end_episode(observation, float(reward), True)
+                reward = 0.0
             self.observation, self.feedback = observation, float(reward)
             return None
         self.brain.end_episode(observation, float(reward), bool(terminated))

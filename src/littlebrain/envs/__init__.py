@@ -7,6 +7,7 @@ import gymnasium as gym
 #: short names accepted by the command line, mapped to Gymnasium ids
 ALIASES: dict[str, str] = {"snake": "littlebrain/Snake-v0"}
 ALIASES["dishpong"] = "littlebrain/DishPong-v0"
+ALIASES["atari"] = "littlebrain/Atari-v0"
 
 
 def register_envs() -> None:
@@ -15,6 +16,14 @@ def register_envs() -> None:
     if "littlebrain/DishPong-v0" not in gym.registry:
         gym.register(
             id="littlebrain/DishPong-v0", entry_point="littlebrain.envs.dishpong:DishPongEnv"
+        )
+    if "littlebrain/Atari-v0" not in gym.registry:
+        # the protocol's wrappers are applied inside make_atari, so no extra ones here
+        gym.register(
+            id="littlebrain/Atari-v0",
+            entry_point="littlebrain.envs.atari:make_atari",
+            disable_env_checker=True,
+            order_enforce=False,
         )
 
 

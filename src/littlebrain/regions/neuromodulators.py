@@ -44,6 +44,9 @@ class NeuromodulatorConfig:
     striatal_weight: float = 1.0
     #: confidence of the prior "an action nobody knows is worth 0"
     prior_confidence: float = 0.01
+    #: exploration of a frozen brain (an evaluation): the fixed epsilon of the Atari 100k
+    #: protocol's evaluations (DER, SPR, BBF: 0.001), not the novelty-driven rate
+    frozen_epsilon: float = 0.001
 
     def __post_init__(self) -> None:
         check(0 <= self.epsilon_min <= 1, "epsilon_min must be in [0, 1]")
@@ -54,6 +57,7 @@ class NeuromodulatorConfig:
         check(self.novelty_timescale >= 1, "novelty_timescale must be at least 1")
         check(self.striatal_weight > 0, "striatal_weight must be positive")
         check(self.prior_confidence > 0, "prior_confidence must be positive")
+        check(0 <= self.frozen_epsilon <= 1, "frozen_epsilon must be in [0, 1]")
 
 
 class Neuromodulators(Region):
@@ -76,14 +80,16 @@ class Neuromodulators(Region):
 
     def exploration(self, novelty: float | None) -> float:
         """Epsilon for this step, rising with the state's novelty relative to its average;
-        without a novelty signal (None), the fixed rate epsilon_min + epsilon_novelty / 2."""
+        without a novelty signal (None), the fixed rate epsilon_min + epsilon_novelty / 2;
+        frozen (an evaluation), frozen_epsilon."""
+        if self.frozen:
+            return self.config.frozen_epsilon
         if novelty is None:
             return self.config.epsilon_min + self.config.epsilon_novelty / 2
         if not np.isfinite(novelty):  # nothing remembered yet: everything is new
             return self.config.epsilon_min + self.config.epsilon_novelty
-        if not self.frozen:
-            rate = 1.0 / self.config.novelty_timescale
-            self.novelty_average = (1 - rate) * self.novelty_average + rate * novelty
+        rate = 1.0 / self.config.novelty_timescale
+        self.novelty_average = (1 - rate) * self.novelty_average + rate * novelty
         relative = novelty / (novelty + float(self.novelty_average) + 1e-12)
         return self.config.epsilon_min + self.config.epsilon_novelty * relative
 
