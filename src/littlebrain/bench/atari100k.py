@@ -29,7 +29,7 @@ from littlebrain.checkpoint import write_json_atomic
 from littlebrain.config import RunConfig
 from littlebrain.envs.atari import ATARI_100K_GAMES, make_atari
 from littlebrain.errors import ConfigError
-from littlebrain.loop import episode_seed
+from littlebrain.loop import AgentLoop, EpisodeRecord
 from littlebrain.runs import Session, provenance
 
 ATARI = "littlebrain/Atari-v0"
@@ -54,6 +54,7 @@ class Job:
     steps: int
     eval_episodes: int
     root: str
+    eval_step_budget: int = EVAL_STEP_BUDGET
 
     @property
     def folder(self) -> Path:
@@ -79,40 +80,24 @@ def evaluate(
     brain: Brain, game: str, seed: int, episodes: int, step_budget: int = EVAL_STEP_BUDGET
 ) -> dict[str, Any]:
     """Play `episodes` episodes with learning frozen; raw scores of the episodes that ended
-    within `step_budget` steps."""
+    within `step_budget` steps (an episode still running then is not scored)."""
     brain.freeze(True)
     env = make_atari(game)
-    scores: list[float] = []
-    lengths: list[int] = []
-    steps = 0
+    records: list[EpisodeRecord] = []
     cpu_started = time.process_time()
-    try:
-        for episode in range(episodes):
-            observation, info = env.reset(seed=episode_seed(seed + EVAL_SEED_OFFSET, episode))
-            feedback, length, over = 0.0, 0, False
-            while not over and steps < step_budget:
-                action = brain.step(observation, feedback)
-                observation, feedback, terminated, truncated, info = env.step(action)
-                steps += 1
-                length += 1
-                over = terminated or truncated
-                if over:
-                    brain.end_episode(observation, feedback, terminated)
-                elif info["life_lost"]:
-                    brain.end_episode(observation, feedback, True)
-                    feedback = 0.0
-            if not over:
-                break
-            scores.append(float(info["score"]))
-            lengths.append(length)
-    finally:
-        env.close()
+    loop = AgentLoop(env, brain, seed + EVAL_SEED_OFFSET)
+    while len(records) < episodes and loop.step_count < step_budget:
+        record = loop.advance()
+        if record is not None:
+            records.append(record)
+    env.close()
+    scores = [r.score for r in records]
     return {
         "eval_scores": scores,
-        "eval_lengths": lengths,
-        "eval_episodes": len(scores),
+        "eval_lengths": [r.length for r in records],
+        "eval_episodes": len(records),
         "eval_episodes_asked": episodes,
-        "eval_steps": steps,
+        "eval_steps": loop.step_count,
         "eval_epsilon": brain.config.neuromodulators.frozen_epsilon,
         "eval_cpu_seconds": time.process_time() - cpu_started,
         "eval_mean": float(np.mean(scores)) if scores else None,
@@ -146,7 +131,9 @@ def run_job(job: Job) -> tuple[Job, str]:
         done = "ran"
     summary = session.run(show_progress=False)
     metrics = session.folder.read_metrics()
-    evaluation = evaluate(session.brain, job.game, job.seed, job.eval_episodes)
+    evaluation = evaluate(
+        session.brain, job.game, job.seed, job.eval_episodes, job.eval_step_budget
+    )
     result = {
         "game": job.game,
         "seed": job.seed,
