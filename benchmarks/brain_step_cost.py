@@ -1,4 +1,6 @@
-"""Per-step cost of the default brain on Snake (egocentric view), the world excluded.
+"""Per-step cost of the default brain, the world excluded: Snake (egocentric view) or an
+Atari game (the Atari 100k protocol's world, which asks that the brain cost no more than the
+emulator).
 
 The brain plays and learns as in `littlebrain run` (process time, one BLAS thread); then the
 world alone replays the same actions, and its time is subtracted. (Timing each brain call
@@ -6,6 +8,7 @@ instead cost 0.36 ms per clock read on the project machine, as much as a fifth o
 Usage:
 
     OMP_NUM_THREADS=1 python benchmarks/brain_step_cost.py --steps 60000 --out results/brain
+    OMP_NUM_THREADS=1 python benchmarks/brain_step_cost.py --world Pong --steps 100000
 """
 
 from __future__ import annotations
@@ -21,13 +24,22 @@ from threadpoolctl import threadpool_limits
 
 import littlebrain  # noqa: F401  (registers the worlds)
 from littlebrain.brains.default import DefaultBrain, DefaultBrainConfig
+from littlebrain.envs.atari import make_atari
 from littlebrain.runs import provenance
 
 
-def play(steps: int, seed: int, brain: DefaultBrain | None, actions: list[int]) -> float:
-    """Process seconds of `steps` steps in Snake; with a brain it acts (and `actions` records
-    what it did), without one the world replays `actions`: the world's own cost."""
-    env = gym.make("littlebrain/Snake-v0", view="egocentric")
+def make_world(world: str) -> gym.Env:
+    if world == "snake":
+        return gym.make("littlebrain/Snake-v0", view="egocentric")
+    return make_atari(world)
+
+
+def play(
+    world: str, steps: int, seed: int, brain: DefaultBrain | None, actions: list[int]
+) -> float:
+    """Process seconds of `steps` steps in `world`; with a brain it acts (and `actions`
+    records what it did), without one the world replays `actions`: the world's own cost."""
+    env = make_world(world)
     obs, _ = env.reset(seed=seed)
     feedback, episode = 0.0, 0
     start = time.process_time()
@@ -37,7 +49,10 @@ def play(steps: int, seed: int, brain: DefaultBrain | None, actions: list[int]) 
             actions.append(action)
         else:
             action = actions[step]
-        obs, feedback, terminated, truncated, _ = env.step(action)
+        obs, feedback, terminated, truncated, info = env.step(action)
+        if brain is not None and info.get("life_lost"):
+            brain.end_episode(obs, feedback, True)
+            feedback = 0.0
         if terminated or truncated:
             if brain is not None:
                 brain.end_episode(obs, feedback, terminated)
@@ -47,32 +62,38 @@ def play(steps: int, seed: int, brain: DefaultBrain | None, actions: list[int]) 
     return time.process_time() - start
 
 
-def measure(steps: int, seed: int) -> dict[str, float]:
-    env = gym.make("littlebrain/Snake-v0", view="egocentric")
+def measure(world: str, steps: int, seed: int) -> dict[str, float | int | str]:
+    env = make_world(world)
     brain = DefaultBrain(env.observation_space, env.action_space, DefaultBrainConfig(), seed)
     actions: list[int] = []
-    total = play(steps, seed, brain, actions)
-    world = play(steps, seed, None, actions)
+    total = play(world, steps, seed, brain, actions)
+    world_seconds = play(world, steps, seed, None, actions)
     return {
+        "world": world,
         "steps": steps,
         "total_cpu_seconds": total,
-        "world_cpu_seconds": world,
-        "brain_steps_per_second": steps / (total - world),
+        "world_cpu_seconds": world_seconds,
+        "brain_steps_per_second": steps / (total - world_seconds),
+        "brain_over_world": (total - world_seconds) / world_seconds,
         "memories": int(brain.hippocampus.size),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--world", default="snake", help="snake, or an Atari game such as Pong (default snake)"
+    )
     parser.add_argument("--steps", type=int, default=60_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("results/brain"))
     args = parser.parse_args()
     with threadpool_limits(1):
-        result = measure(args.steps, args.seed)
+        result = measure(args.world, args.steps, args.seed)
     result.update(processor=platform.processor(), **provenance())
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "step_cost.json").write_text(json.dumps(result, indent=2) + "\n")
+    name = "step_cost.json" if args.world == "snake" else f"step_cost_{args.world}.json"
+    (args.out / name).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 
 

@@ -28,7 +28,11 @@ def last_checkpoint(run: Path) -> tuple[dict, dict]:
 def test_run_folder_contents(tmp_path):
     run = tmp_path / "run"
     assert (
-        main(["run", "snake", "--steps", "3000", "--seed", "4", "--out", str(run), "--quiet"]) == 0
+        main(
+            ["run", "snake", "--steps", "3000", "--seed", "4", "--brain", "random"]
+            + ["--out", str(run), "--quiet"]
+        )
+        == 0
     )
     for name in (
         "config.json",
@@ -58,6 +62,7 @@ def test_run_folder_contents(tmp_path):
 
 
 def test_resume_is_bit_exact(tmp_path):
+    """`littlebrain run` uses the learning default brain; resumed, it goes on bit for bit."""
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
     assert (
         main(["run", "snake", "--steps", "6000", "--seed", "1", "--out", str(straight), "--quiet"])
@@ -69,10 +74,12 @@ def test_resume_is_bit_exact(tmp_path):
     )
     arrays, _ = last_checkpoint(resumed)
     assert len(arrays["loop.actions"]) > 0, "the cut must fall inside an episode"
+    assert any(k.startswith("hippocampus.") for k in arrays)
     assert main(["resume", str(resumed), "--steps", "6000", "--quiet"]) == 0
     assert metric_rows(resumed) == metric_rows(straight)
     a, meta_a = last_checkpoint(straight)
     b, meta_b = last_checkpoint(resumed)
+    assert meta_a["brain"] == "default"
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
     clocks = ("wall_seconds", "cpu_seconds")
     assert {k: v for k, v in meta_a.items() if k not in clocks} == {

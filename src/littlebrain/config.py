@@ -88,7 +88,7 @@ class RunConfig:
 
     env: str = "littlebrain/Snake-v0"
     env_kwargs: dict = field(default_factory=dict)
-    brain: str = "random"
+    brain: str = "default"
     brain_config: dict = field(default_factory=dict)
     steps: int = 200_000
     seed: int = 0
