@@ -190,6 +190,12 @@ def test_dopamine_is_the_prediction_error_and_exploration_rises_with_novelty():
     assert neuromodulators.exploration(1.0) == pytest.approx(0.1 + 0.4 * 0.5, abs=0.01)
     assert neuromodulators.exploration(0.0) == pytest.approx(0.1)
     assert neuromodulators.exploration(100.0) > 0.45
+    # frozen (an evaluation): the protocol's fixed epsilon, whatever the novelty
+    neuromodulators.freeze()
+    average = float(neuromodulators.novelty_average)
+    assert neuromodulators.exploration(100.0) == neuromodulators.exploration(np.inf) == 0.001
+    assert neuromodulators.exploration(None) == 0.001
+    assert float(neuromodulators.novelty_average) == average
 
 
 def test_snake_run_stays_in_range_with_bounded_memory():
