@@ -37,9 +37,11 @@ class Homeostasis(Region):
         for i, name in enumerate(self.signals):
             values = np.asarray(signals[name])
             magnitude = np.abs(values)
-            if not np.all(np.isfinite(magnitude)):
+            total = magnitude.sum()  # finite exactly when every value is (all are bounded)
+            if not np.isfinite(total):
                 raise FloatingPointError(f"homeostasis: {name} is not finite: {values!r}")
-            self.activity[i] += (magnitude.mean() - self.activity[i]) * self.rate
+            mean = total / magnitude.size if magnitude.size else np.nan  # = magnitude.mean()
+            self.activity[i] += (mean - self.activity[i]) * self.rate
             self.peak[i] = max(self.peak[i], float(magnitude.max(initial=0.0)))
 
     def report(self) -> dict[str, dict[str, float]]:

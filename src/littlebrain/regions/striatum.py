@@ -113,8 +113,11 @@ class Striatum(Region):
         error = float(value - self.weights[action] @ code)
         mass = np.abs(code).sum()
         if not self.frozen and mass > 0:
-            self.weights[action] += self.config.replay_learning_rate * error * code / mass
-            self._scale()
+            row = self.weights[action]
+            row += self.config.replay_learning_rate * error * code / mass
+            peak = np.abs(row).max()  # only this row moved: the others are still in range
+            if peak > self.config.max_weight:
+                row *= self.config.max_weight / peak
         return error
 
     def reset_episode(self) -> None:
