@@ -217,7 +217,7 @@ class DefaultBrain(Brain):
             cues = self.striatal_input(sparse, code)
             q_striatal, c_striatal = self.striatum.values(cues), self.striatum.confidence(cues)
         q = self.neuromodulators.arbitrate(q_episodic, c_episodic, q_striatal, c_striatal)
-        action = self.select(q, self.neuromodulators.exploration(novelty))
+        action = self.neuromodulators.choose(q, self.neuromodulators.exploration(novelty), self.rng)
 
         if self.striatum is not None:
             dopamine = self.neuromodulators.step(feedback, next_value=float(q_striatal[action]))
@@ -255,13 +255,6 @@ class DefaultBrain(Brain):
             self.striatum.learn(dopamine)
         if self.hippocampus is not None:
             self.hippocampus.conclude(feedback, terminated, final_key=code)
-
-    def select(self, q: np.ndarray, epsilon: float) -> int:
-        """Epsilon-greedy, ties broken at random (an untried world starts as a random walk)."""
-        if self.rng.random() < epsilon:
-            return int(self.rng.integers(self.n_actions))
-        best = np.flatnonzero(q == q.max())
-        return int(best[self.rng.integers(len(best))]) if len(best) > 1 else int(best[0])
 
     def striatal_input(self, sparse: np.ndarray, code: np.ndarray) -> np.ndarray:
         """What the striatum reads: the sparse code, and the state code if so wired."""

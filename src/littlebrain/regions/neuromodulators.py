@@ -8,6 +8,11 @@ Biology borrowed:
 - Novelty (a locus-coeruleus / cholinergic-like signal, Yu & Dayan 2005) raises exploration:
   epsilon = epsilon_min + epsilon_novelty * n / (n + n_bar),  n = distance of the state to its
   nearest memory, n_bar = a slow running average of n (so the signal adapts to the world's scale).
+- Exploration comes in bouts (temporally extended epsilon-greedy, Dabney, Ostrovski & Barreto
+  2021): with probability epsilon a bout starts, a random action held for n ~ zeta(mu) steps
+  (P(n) ~ n^-mu, at most n_max), as animals explore in runs rather than in single twitches; a
+  random walk of single steps never gets far (Atari's Freeway: never across the road). Where the
+  values tie (nothing known), the last action is kept (perseveration) rather than redrawn.
 - Arbitration by confidence (Daw, Niv & Dayan 2005; Lengyel & Dayan 2007): per action,
   Q = (c_h Q_h + c_s Q_s + c_0 * 0) / (c_h + c_s + c_0): each system counts as much as it is
   sure, against a small prior c_0 that an unknown action is worth 0. Without the prior, a
@@ -16,7 +21,8 @@ Biology borrowed:
 
 Reads: feedback (reward, or 0), the striatum's and hippocampus's values and confidences, the
 hippocampus's novelty. Writes: dopamine, exploration rate, the arbitrated action values. Holds
-the expectation Q(s, a) of the last decision and the running novelty average.
+the expectation Q(s, a) of the last decision, the running novelty average, the last action and
+the exploration bout in progress (its action and the steps it has left).
 
 Every constant is a field of `NeuromodulatorConfig`, documented there.
 """
@@ -44,6 +50,13 @@ class NeuromodulatorConfig:
     striatal_weight: float = 1.0
     #: confidence of the prior "an action nobody knows is worth 0"
     prior_confidence: float = 0.01
+    #: exponent mu of the zeta law of exploration bout lengths (ez-greedy's mu = 2: most bouts
+    #: are one step, one in sixteen lasts ten steps or more)
+    bout_exponent: float = 2.0
+    #: longest exploration bout, in steps (1: plain one-step epsilon-greedy)
+    bout_max: int = 100
+    #: where action values tie, keep the last action instead of drawing one at random
+    perseverate: bool = True
     #: exploration of a frozen brain (an evaluation): the fixed epsilon of the Atari 100k
     #: protocol's evaluations (DER, SPR, BBF: 0.001), not the novelty-driven rate
     frozen_epsilon: float = 0.001
@@ -58,16 +71,21 @@ class NeuromodulatorConfig:
         check(self.striatal_weight > 0, "striatal_weight must be positive")
         check(self.prior_confidence > 0, "prior_confidence must be positive")
         check(0 <= self.frozen_epsilon <= 1, "frozen_epsilon must be in [0, 1]")
+        check(self.bout_exponent > 1, "bout_exponent must be > 1 (a zeta law)")
+        check(self.bout_max >= 1, "bout_max must be at least 1")
 
 
 class Neuromodulators(Region):
-    state_names = ("expected", "novelty_average")
+    state_names = ("expected", "novelty_average", "last_action", "bout_action", "bout_left")
 
     def __init__(self, config: NeuromodulatorConfig, discount: float) -> None:
         super().__init__()
         self.config, self.discount = config, discount
         self.expected = np.zeros((), dtype=np.float64)  # Q(s, a) of the last decision
         self.novelty_average = np.zeros((), dtype=np.float64)
+        self.last_action = np.full((), -1, dtype=np.int64)  # -1: none yet this episode
+        self.bout_action = np.full((), -1, dtype=np.int64)
+        self.bout_left = np.zeros((), dtype=np.int64)
 
     def step(self, feedback: float, next_value: float | None) -> float:
         """Dopamine for the last decision; `next_value` is None when the episode ended."""
@@ -93,6 +111,29 @@ class Neuromodulators(Region):
         relative = novelty / (novelty + float(self.novelty_average) + 1e-12)
         return self.config.epsilon_min + self.config.epsilon_novelty * relative
 
+    def choose(self, q: np.ndarray, epsilon: float, rng: np.random.Generator) -> int:
+        """The action: an exploration bout's while one lasts; else, with probability epsilon,
+        a new bout; else the best value (ties: the last action if it is among them, else one
+        drawn at random)."""
+        if self.bout_left > 0:
+            self.bout_left -= 1
+            action = int(self.bout_action)
+        elif rng.random() < epsilon:
+            action = int(rng.integers(len(q)))
+            if self.config.bout_max > 1:
+                length = min(int(rng.zipf(self.config.bout_exponent)), self.config.bout_max)
+                self.bout_action, self.bout_left = np.int64(action), np.int64(length - 1)
+        else:
+            best = np.flatnonzero(q == q.max())
+            if len(best) == 1:
+                action = int(best[0])
+            elif self.config.perseverate and self.last_action in best:
+                action = int(self.last_action)
+            else:
+                action = int(best[rng.integers(len(best))])
+        self.last_action = np.int64(action)
+        return action
+
     def arbitrate(
         self,
         q_episodic: np.ndarray,
@@ -107,3 +148,5 @@ class Neuromodulators(Region):
 
     def reset_episode(self) -> None:
         self.expected = np.zeros((), dtype=np.float64)
+        self.last_action = np.full((), -1, dtype=np.int64)
+        self.bout_left = np.zeros((), dtype=np.int64)
