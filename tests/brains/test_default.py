@@ -202,7 +202,7 @@ def test_dopamine_is_the_prediction_error_and_exploration_rises_with_novelty():
 
 def test_exploration_comes_in_bouts_and_ties_keep_the_last_action():
     rng = np.random.default_rng(0)
-    neuromodulators = Neuromodulators(NeuromodulatorConfig(bout_max=50), 0.9)
+    neuromodulators = Neuromodulators(NeuromodulatorConfig(bout_max=50, perseverate=True), 0.9)
     q = np.zeros(4)
     # always exploring: bouts of one random action each, lengths from the zeta law (mu = 2)
     actions = [neuromodulators.choose(q, 1.0, rng) for _ in range(20_000)]
