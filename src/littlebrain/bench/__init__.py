@@ -1,1 +1,34 @@
 """Benchmark suites: many seeds (and games), resumable, aggregated into results/<suite>/."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from typing import TypeVar
+
+Job = TypeVar("Job")
+
+
+def run_in_workers(
+    jobs: list[Job],
+    finished: Callable[[Job], bool],
+    run_job: Callable[[Job], tuple[Job, str]],
+    describe: Callable[[Job, str], str],
+    workers: int,
+) -> None:
+    """Run the unfinished jobs in `workers` fresh processes (one per job, so each run's peak
+    memory is its own), printing `describe(job, what was done)` as each ends."""
+    from rich.console import Console
+
+    console = Console()
+    todo = [job for job in jobs if not finished(job)]
+    console.print(
+        f"{len(jobs)} runs planned, {len(jobs) - len(todo)} already finished, "
+        f"{len(todo)} to run with {workers} worker(s)"
+    )
+    if not todo:
+        return
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers, maxtasksperchild=1) as pool:
+        for n, (job, done) in enumerate(pool.imap_unordered(run_job, todo), start=1):
+            console.print(f"[{n}/{len(todo)}] {describe(job, done)}")

@@ -14,7 +14,6 @@ The report (`--report`, in `atari100k_report.py`) compares with the published an
 from __future__ import annotations
 
 import json
-import multiprocessing
 import resource
 import shutil
 import time
@@ -24,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from littlebrain.bench import run_in_workers
 from littlebrain.brain import Brain
 from littlebrain.checkpoint import write_json_atomic
 from littlebrain.config import RunConfig
@@ -153,27 +153,22 @@ def run_job(job: Job) -> tuple[Job, str]:
     return job, done
 
 
+def describe(job: Job, done: str) -> str:
+    result = json.loads((job.folder / "result.json").read_text(encoding="utf-8"))
+    return (
+        f"{job.game} seed {job.seed} {done}: evaluation {_fmt(result['eval_mean'])} over "
+        f"{result['eval_episodes']} episodes, online {_fmt(result['online_score'])}, "
+        f"CPU {result['cpu_seconds']:.0f} s"
+    )
+
+
+def _fmt(score: float | None) -> str:
+    return "-" if score is None else f"{score:.1f}"
+
+
 def run_suite(jobs: list[Job], workers: int) -> None:
     """Run jobs in `workers` processes, printing each as it ends."""
-    from rich.console import Console
-
-    console = Console()
-    todo = [job for job in jobs if not is_finished(job.folder)]
-    console.print(
-        f"{len(jobs)} runs planned, {len(jobs) - len(todo)} already finished, "
-        f"{len(todo)} to run with {workers} worker(s)"
-    )
-    if not todo:
-        return
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, maxtasksperchild=1) as pool:
-        for n, (job, done) in enumerate(pool.imap_unordered(run_job, todo), start=1):
-            result = json.loads((job.folder / "result.json").read_text(encoding="utf-8"))
-            console.print(
-                f"[{n}/{len(todo)}] {job.game} seed {job.seed} {done}: evaluation "
-                f"{result['eval_mean']} over {result['eval_episodes']} episodes, online "
-                f"{result['online_score']}, CPU {result['cpu_seconds']:.0f} s"
-            )
+    run_in_workers(jobs, lambda job: is_finished(job.folder), run_job, describe, workers)
 
 
 def load_results(root: Path) -> list[dict[str, Any]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import multiprocessing
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from littlebrain.bench import run_in_workers
 from littlebrain.config import RunConfig
 from littlebrain.errors import ConfigError
 from littlebrain.plots import rolling_mean
@@ -199,27 +199,17 @@ def run_job(job: Job) -> tuple[Job, str]:
     return job, done
 
 
+def describe(job: Job, done: str) -> str:
+    summary = json.loads((job.folder / "summary.json").read_text(encoding="utf-8"))
+    return (
+        f"{job.method} seed {job.seed} ({job.steps:,} steps) {done}: mean score (last 100) "
+        f"{summary['mean_score_last_100']:.2f}, CPU {summary['cpu_seconds_total']:.0f} s"
+    )
+
+
 def run_suite(jobs: list[Job], workers: int) -> None:
     """Run jobs in `workers` processes, printing each as it ends."""
-    from rich.console import Console
-
-    console = Console()
-    todo = [job for job in jobs if not is_finished(job.folder)]
-    console.print(
-        f"{len(jobs)} runs planned, {len(jobs) - len(todo)} already finished, "
-        f"{len(todo)} to run with {workers} worker(s)"
-    )
-    if not todo:
-        return
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, maxtasksperchild=1) as pool:
-        for n, (job, done) in enumerate(pool.imap_unordered(run_job, todo), start=1):
-            summary = json.loads((job.folder / "summary.json").read_text(encoding="utf-8"))
-            console.print(
-                f"[{n}/{len(todo)}] {job.method} seed {job.seed} ({job.steps:,} steps) "
-                f"{done}: mean score (last 100) {summary['mean_score_last_100']:.2f}, "
-                f"CPU {summary['cpu_seconds_total']:.0f} s"
-            )
+    run_in_workers(jobs, lambda job: is_finished(job.folder), run_job, describe, workers)
 
 
 # -- report -------------------------------------------------------------------------------
