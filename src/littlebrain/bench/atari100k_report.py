@@ -379,9 +379,9 @@ def write_readme(
         "counts per game below). The protocol asks for 100 episodes; see "
         "../shared/protocols/atari100k.md for every other setting, which are the anchors'.",
         "",
-        "Development games (looked at while choosing defaults): "
-        + (", ".join(DEVELOPMENT_GAMES) if DEVELOPMENT_GAMES else "none")
-        + ". The same default brain and settings play every game.",
+        "Development games (used for probes of settings, docs/DESIGN.md; the protocol allows "
+        "five): " + (", ".join(DEVELOPMENT_GAMES) if DEVELOPMENT_GAMES else "none") + ". The "
+        "same default brain and settings play every game.",
         "",
         "## Aggregates (human-normalised, 95% stratified bootstrap CIs, rliable)",
         "",
@@ -390,7 +390,13 @@ def write_readme(
         + f"; each method's runs per game are cut to its fewest; {reps:,} "
         "bootstrap resamples. Anchors' raw runs are read from "
         f"`{anchors}` at report time. The online row is the mean score of littlebrain's "
-        "training episodes (no anchor reports it).",
+        "training episodes (no anchor reports it)."
+        + (
+            " With one run per game the stratified bootstrap has nothing to resample, so "
+            "littlebrain's intervals shrink to points until more seeds are in."
+            if matrices[METHOD].shape[0] == 1
+            else ""
+        ),
         "",
         "| method | runs/game | mean | median | IQM | optimality gap |",
         "|---|---:|---|---|---|---|",
