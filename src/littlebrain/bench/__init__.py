@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -29,6 +30,16 @@ def run_in_workers(
     if not todo:
         return
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, maxtasksperchild=1) as pool:
-        for n, (job, done) in enumerate(pool.imap_unordered(run_job, todo), start=1):
-            console.print(f"[{n}/{len(todo)}] {describe(job, done)}")
+    # A terminated sweep must take its workers with it (the pool's exit terminates them): left
+    # running, they would go on writing run folders that the next sweep resumes.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        with context.Pool(workers, maxtasksperchild=1) as pool:
+            for n, (job, done) in enumerate(pool.imap_unordered(run_job, todo), start=1):
+                console.print(f"[{n}/{len(todo)}] {describe(job, done)}")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
