@@ -24,7 +24,6 @@ A run folder holds result.json and activity.npz (A_t and a slice of rates), whic
 from __future__ import annotations
 
 import json
-import multiprocessing
 import resource
 import shutil
 import time
@@ -34,7 +33,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from littlebrain.bench import dishpong
+from littlebrain.bench import dishpong, run_in_workers
 from littlebrain.brains.default import DefaultBrain, DefaultBrainConfig
 from littlebrain.checkpoint import write_json_atomic
 from littlebrain.errors import ConfigError, ObservationError, RunFolderError
@@ -156,11 +155,16 @@ def play(
     return result
 
 
-def run_job(job: tuple[str, str, int, str, int]) -> tuple[str, str, int]:
+def result_path(job: tuple[str, str, int, str, int]) -> Path:
+    world, regime, seed, root, _ = job
+    return Path(root) / f"{world}-{regime}" / f"seed{seed}" / "result.json"
+
+
+def run_job(job: tuple[str, str, int, str, int]) -> tuple[tuple[str, str, int, str, int], str]:
     world, regime, seed, root, snake_steps = job
-    folder = Path(root) / f"{world}-{regime}" / f"seed{seed}"
+    folder = result_path(job).parent
     if (folder / "result.json").is_file():
-        return world, regime, seed
+        return job, "already finished"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     result = play(world, regime, seed, snake_steps)
@@ -174,14 +178,12 @@ def run_job(job: tuple[str, str, int, str, int]) -> tuple[str, str, int]:
         provenance=provenance(),
     )
     write_json_atomic(folder / "result.json", result)
-    return world, regime, seed
+    return job, "ran"
 
 
 def run_suite(
     worlds: list[str], regimes: list[str], seeds: int, workers: int, root: Path, snake_steps: int
 ) -> None:
-    from rich.console import Console
-
     for name, given, known in (("world", worlds, WORLDS), ("regime", regimes, REGIMES)):
         unknown = [x for x in given if x not in known]
         if unknown:
@@ -189,17 +191,15 @@ def run_suite(
     jobs = [
         (w, r, s, str(root), snake_steps) for w in worlds for r in regimes for s in range(seeds)
     ]
-    console = Console()
-    console.print(f"{len(jobs)} runs planned")
-    with multiprocessing.get_context("spawn").Pool(workers, maxtasksperchild=1) as pool:
-        for n, (world, regime, seed) in enumerate(pool.imap_unordered(run_job, jobs), start=1):
-            result = json.loads(
-                (root / f"{world}-{regime}" / f"seed{seed}" / "result.json").read_text()
-            )
-            console.print(
-                f"[{n}/{len(jobs)}] {world} {regime} seed {seed}: score {result['score']:.2f}, "
-                f"branching ratio {result.get('branching_ratio', float('nan')):.3f}"
-            )
+    run_in_workers(jobs, lambda job: result_path(job).is_file(), run_job, describe, workers)
+
+
+def describe(job: tuple[str, str, int, str, int], done: str) -> str:
+    result = json.loads(result_path(job).read_text(encoding="utf-8"))
+    return (
+        f"{job[0]} {job[1]} seed {job[2]} {done}: score {result['score']:.2f}, "
+        f"branching ratio {result.get('branching_ratio', float('nan')):.3f}"
+    )
 
 
 # -- report -------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ over several sittings (a session is short, so an interrupted one restarts).
 from __future__ import annotations
 
 import json
-import multiprocessing
 import resource
 import shutil
 import time
@@ -31,6 +30,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from littlebrain.bench import run_in_workers
 from littlebrain.checkpoint import write_json_atomic
 from littlebrain.config import RunConfig
 from littlebrain.errors import ConfigError
@@ -129,11 +129,16 @@ def play_session(
     }
 
 
-def run_job(job: tuple[str, int, str]) -> tuple[str, int, str]:
+def result_path(job: tuple[str, int, str]) -> Path:
     name, seed, root = job
-    method, folder = METHODS[name], Path(root) / name / f"seed{seed}"
+    return Path(root) / name / f"seed{seed}" / "result.json"
+
+
+def run_job(job: tuple[str, int, str]) -> tuple[tuple[str, int, str], str]:
+    name, seed, root = job
+    method, folder = METHODS[name], result_path(job).parent
     if (folder / "result.json").is_file():
-        return name, seed, "already finished"
+        return job, "already finished"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     if method.kind == "sb3":
@@ -162,7 +167,7 @@ def run_job(job: tuple[str, int, str]) -> tuple[str, int, str]:
         provenance=provenance(),
     )
     write_json_atomic(folder / "result.json", result)
-    return name, seed, "ran"
+    return job, "ran"
 
 
 def save_gif(frames: list[np.ndarray], path: Path, every: int = 2) -> None:
@@ -172,24 +177,20 @@ def save_gif(frames: list[np.ndarray], path: Path, every: int = 2) -> None:
     images[0].save(path, save_all=True, append_images=images[1:], duration=100, loop=0)
 
 
-def run_suite(methods: list[str], seeds: int, workers: int, root: Path) -> None:
-    from rich.console import Console
+def describe(job: tuple[str, int, str], done: str) -> str:
+    result = json.loads(result_path(job).read_text(encoding="utf-8"))
+    return (
+        f"{job[0]} seed {job[1]} {done}: hits per rally "
+        f"T1 {result['t1']['hits_per_rally']:.2f} T2 {result['t2']['hits_per_rally']:.2f}"
+    )
 
+
+def run_suite(methods: list[str], seeds: int, workers: int, root: Path) -> None:
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise ConfigError(f"unknown method {unknown[0]!r} (known: {', '.join(METHODS)})")
-    console = Console()
     jobs = [(m, s, str(root)) for m in methods for s in range(seeds)]
-    todo = [j for j in jobs if not (root / j[0] / f"seed{j[1]}" / "result.json").is_file()]
-    console.print(f"{len(jobs)} runs planned, {len(jobs) - len(todo)} already finished")
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, maxtasksperchild=1) as pool:
-        for n, (name, seed, done) in enumerate(pool.imap_unordered(run_job, todo), start=1):
-            result = json.loads((root / name / f"seed{seed}" / "result.json").read_text())
-            console.print(
-                f"[{n}/{len(todo)}] {name} seed {seed} {done}: hits per rally "
-                f"T1 {result['t1']['hits_per_rally']:.2f} T2 {result['t2']['hits_per_rally']:.2f}"
-            )
+    run_in_workers(jobs, lambda job: result_path(job).is_file(), run_job, describe, workers)
 
 
 # -- report -------------------------------------------------------------------------------
