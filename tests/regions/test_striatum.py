@@ -94,6 +94,15 @@ def test_frozen_striatum_does_not_learn_and_weights_stay_bounded():
     assert np.array_equal(striatum.weights, before["weights"])
 
 
+def test_replay_rescales_only_the_row_it_moved():
+    striatum = Striatum(3, 2, StriatumConfig(replay_learning_rate=1.0, max_weight=5.0))
+    striatum.weights[0] = [1.0, -2.0, 3.0]
+    striatum.replay(np.array([1.0, 2.0, 0.0]), 1, value=1e3)
+    row = striatum.weights[1]
+    assert np.abs(row).max() == pytest.approx(5.0) and row[1] == pytest.approx(2 * row[0])
+    assert np.array_equal(striatum.weights[0], [1.0, -2.0, 3.0])
+
+
 def test_bad_inputs_and_settings():
     striatum = Striatum(3, 2, StriatumConfig())
     with pytest.raises(ObservationError, match="code of 3"):

@@ -113,20 +113,19 @@ class Striatum(Region):
         error = float(value - self.weights[action] @ code)
         mass = np.abs(code).sum()
         if not self.frozen and mass > 0:
-            row = self.weights[action]
-            row += self.config.replay_learning_rate * error * code / mass
-            peak = np.abs(row).max()  # only this row moved: the others are still in range
-            if peak > self.config.max_weight:
-                row *= self.config.max_weight / peak
+            self.weights[action] += self.config.replay_learning_rate * error * code / mass
+            self._scale(action)  # only this row moved: the others are still in range
         return error
 
     def reset_episode(self) -> None:
         self.trace[:] = 0.0
 
-    def _scale(self) -> None:
+    def _scale(self, action: int | None = None) -> None:
         # Homeostatic synaptic scaling: a runaway weight rescales the whole row instead of
-        # clipping, which keeps the ordering of the action's inputs intact.
-        peak = np.abs(self.weights).max(axis=1)
+        # clipping, which keeps the ordering of the action's inputs intact. With `action`, only
+        # that row is checked.
+        rows = self.weights if action is None else self.weights[action : action + 1]
+        peak = np.abs(rows).max(axis=1)
         over = peak > self.config.max_weight
         if np.any(over):
-            self.weights[over] *= (self.config.max_weight / peak[over])[:, None]
+            rows[over] *= (self.config.max_weight / peak[over])[:, None]
