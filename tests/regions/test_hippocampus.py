@@ -403,14 +403,58 @@ def test_bad_settings_raise_config_error(kwargs):
 def test_sample_valued_draws_only_memories_with_a_value():
     memory = Hippocampus(HippocampusConfig(key_dim=4, n_actions=2, capacity=100))
     rng = np.random.default_rng(0)
-    assert len(memory.sample_valued(3, rng)[0]) == 0
+    assert len(memory.sample_valued(3, rng).keys) == 0
     memory.load_memories(np.eye(4, dtype=np.float32)[:2], np.array([0, 1]), np.array([0.5, -1.0]))
     memory.store(np.array([0, 0, 1, 0], np.float32), 0)  # waiting for an outcome: no value yet
     seen = set()
     for _ in range(50):
-        keys, actions, values = memory.sample_valued(2, rng)
-        assert len(keys) <= 2
-        for key, action, value in zip(keys, actions, values, strict=True):
+        sampled = memory.sample_valued(2, rng)
+        assert len(sampled.keys) <= 2 and sampled.tags.shape == (len(sampled.keys), 0)
+        for key, action, value in zip(sampled.keys, sampled.actions, sampled.values, strict=True):
             assert key[2] == 0, "a memory without a value is never replayed"
             seen.add((int(np.argmax(key)), int(action), float(value)))
     assert seen == {(0, 0, 0.5), (1, 1, -1.0)}
+
+
+def test_each_memory_keeps_its_tag_through_merging_forgetting_and_reordering():
+    # the tag is given at the store and comes back with its memory however slots move
+    config = HippocampusConfig(
+        key_dim=6, n_actions=3, capacity=60, tag_width=2, ivf_threshold=40, ivf_cells=4, ivf_probe=2
+    )
+    memory = Hippocampus(config)
+    rng = np.random.default_rng(3)
+    keys = rng.standard_normal((40, 6)).astype(np.float32)  # 120 pairs for 60 memories
+
+    def tag_of(i: int, action: int) -> np.ndarray:
+        return np.array([i, 100 + action], dtype=np.int64)
+
+    for t in range(1200):  # past capacity: memories are forgotten and compacted many times
+        i, action = int(rng.integers(40)), int(rng.integers(3))
+        memory.step(keys[i], 1.0 if t % 7 == 0 else 0.0)
+        memory.store(keys[i], action, tag_of(i, action))
+    assert memory.uses_ivf and memory.size <= config.capacity
+    checked = 0
+    for _ in range(200):
+        sampled = memory.sample_valued(4, rng)
+        for key, action, tag in zip(sampled.keys, sampled.actions, sampled.tags, strict=True):
+            i = int(np.flatnonzero((keys == key).all(axis=1))[0])
+            assert tag.tolist() == tag_of(i, int(action)).tolist()
+            checked += 1
+    assert checked > 100
+    restored = Hippocampus(config)
+    restored.load_state_dict(memory.state_dict())
+    assert np.array_equal(restored.tags, memory.tags)
+
+
+def test_a_tagged_memory_needs_its_tag():
+    memory = Hippocampus(HippocampusConfig(key_dim=4, n_actions=2, tag_width=3))
+    key = np.ones(4, np.float32)
+    with pytest.raises(ObservationError, match="tag"):
+        memory.store(key, 0)
+    with pytest.raises(ObservationError, match="tags must be integers of shape"):
+        memory.store(key, 0, np.zeros(2, np.int32))
+    with pytest.raises(ObservationError, match="tags must be integers"):
+        memory.store(key, 0, np.zeros(3))
+    with pytest.raises(ObservationError, match="tag"):
+        memory.load_memories(key[None], np.zeros(1, int), np.zeros(1))
+    assert memory.size == 0

@@ -158,6 +158,7 @@ class DefaultBrain(Brain):
                     key_dim=code_size,
                     n_actions=self.n_actions,
                     discount=config.discount,
+                    tag_width=config.dentate_gyrus.k_active,
                 )
             )
         if "striatum" not in ablate:
@@ -210,7 +211,8 @@ class DefaultBrain(Brain):
     def think(self, observation: np.ndarray, feedback: float) -> int:
         code = self.sense(observation)
         feedback += self.surprise(code)
-        sparse = self.dentate_gyrus.step(code)
+        units = self.dentate_gyrus.active_units(code)
+        sparse = self.dentate_gyrus.expand(units)
         q_episodic, c_episodic, novelty = self.remember(code, feedback)
         q_striatal, c_striatal = self._no_values, self._no_values
         if self.striatum is not None:
@@ -224,7 +226,7 @@ class DefaultBrain(Brain):
             self.striatum.step(cues, action, dopamine)
             self.neuromodulators.expect(float(q_striatal[action]))
         if self.hippocampus is not None:
-            self.hippocampus.store(code, action)
+            self.hippocampus.store(code, action, self.dentate_gyrus.tag(units))
             self.consolidate()
         if self.predictor is not None:
             self.predictor.expect(sparse, action)
@@ -263,14 +265,15 @@ class DefaultBrain(Brain):
         return np.concatenate([sparse, code])
 
     def consolidate(self) -> None:
-        """Replay a few valued hippocampal memories into the striatum through its own rule."""
+        """Replay a few valued hippocampal memories into the striatum through its own rule: each
+        memory's dentate gyrus code is the one stored with it (its tag), as the projection is
+        fixed."""
         if self.frozen or self.striatum is None or self.config.consolidation_per_step == 0:
             return
-        keys, actions, values = self.hippocampus.sample_valued(
-            self.config.consolidation_per_step, self.rng
-        )
-        for key, action, value in zip(keys, actions, values, strict=True):
-            cues = self.striatal_input(self.dentate_gyrus.step(key), key)
+        sampled = self.hippocampus.sample_valued(self.config.consolidation_per_step, self.rng)
+        memories = zip(sampled.keys, sampled.actions, sampled.values, sampled.tags, strict=True)
+        for key, action, value, tag in memories:
+            cues = self.striatal_input(self.dentate_gyrus.expand(tag), key)
             self.striatum.replay(cues, int(action), float(value))
 
     @property

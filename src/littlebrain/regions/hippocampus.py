@@ -92,6 +92,7 @@ _PER_MEMORY = (
     "stored_at",
     "episode_of",
     "cell_of",
+    "tags",
 )
 
 
@@ -127,6 +128,11 @@ class HippocampusConfig:
     ivf_probe: int = 16
     #: steps kept for replay between outcomes; older ones never get a value (gamma^n ~ 0)
     max_trajectory: int = 20_000
+    #: integers each memory carries beside its key, given when it is stored and handed back
+    #: by `sample_valued` (0: none). The default brain stores the dentate gyrus's active units
+    #: there, the sparse index CA3 receives through the mossy fibres, so that consolidation
+    #: replays a memory's code without recomputing it
+    tag_width: int = 0
 
     def __post_init__(self) -> None:
         def bad(field: str, why: str) -> None:
@@ -164,6 +170,8 @@ class HippocampusConfig:
             bad("ivf_threshold", "must be >= 4 * ivf_cells (enough keys to train the cells)")
         if self.max_trajectory < 1:
             bad("max_trajectory", "must be >= 1")
+        if self.tag_width < 0:
+            bad("tag_width", "must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -176,8 +184,6 @@ class Recall:
     counts: np.ndarray
     #: distance to the nearest memory of any action (inf while the memory is empty)
     novelty: float
-    #: how close each estimate's memories are, in [0, 1]: the mean over the k neighbours of
-    #: s / (d^2 + s), s being the memory's typical squared novelty. Near memories count fully,
     #: how close the action's nearest valued memory is, in [0, 1]: s / (d^2 + s), s being the
     #: memory's typical squared novelty. An identical memory counts fully, a far one hardly at
     #: all, so an action tried only elsewhere is not trusted here.
@@ -186,6 +192,17 @@ class Recall:
     @property
     def known(self) -> np.ndarray:
         return self.counts > 0
+
+
+@dataclass(frozen=True)
+class Sampled:
+    """Memories drawn for consolidation, one row per memory."""
+
+    keys: np.ndarray
+    actions: np.ndarray
+    values: np.ndarray
+    #: each memory's tag (width `tag_width`, possibly 0)
+    tags: np.ndarray
 
 
 @dataclass
@@ -226,6 +243,7 @@ class Hippocampus(Region):
         self.stored_at = np.zeros(n, dtype=np.int64)
         self.episode_of = np.zeros(n, dtype=np.int64)
         self.cell_of = np.zeros(n, dtype=np.int32)
+        self.tags = np.zeros((n, config.tag_width), dtype=np.int32)
         self.centroids = np.zeros((config.ivf_cells, d), dtype=np.float32)
         self.trajectory = np.zeros(config.max_trajectory, dtype=np.int64)
         self.counters = np.zeros(len(_COUNTERS), dtype=np.int64)
@@ -267,6 +285,27 @@ class Hippocampus(Region):
         key = check_array(key, (self.config.key_dim,), f"hippocampus {what}")
         return key.astype(np.float32)  # a copy: the caller may reuse its buffer
 
+    def _check_tags(self, tags: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+        if tags is None:
+            if self.config.tag_width:
+                raise ObservationError(
+                    f"this hippocampus keeps {self.config.tag_width} tag values per memory: "
+                    "give them"
+                )
+            return np.zeros(shape, dtype=np.int32)
+        tags = np.asarray(tags)
+        if tags.shape != shape or tags.dtype.kind not in "iu":
+            raise ObservationError(
+                f"tags must be integers of shape {shape}, got {tags.dtype}{list(tags.shape)}"
+            )
+        if (
+            tags.dtype != np.int32
+            and tags.size
+            and (tags.min() < np.iinfo(np.int32).min or tags.max() > np.iinfo(np.int32).max)
+        ):
+            raise ObservationError("tags must fit in 32-bit integers")
+        return tags.astype(np.int32, copy=False)
+
     def _check_action(self, action: int) -> int:
         if isinstance(action, bool) or not isinstance(action, int | np.integer):
             raise ObservationError(f"action must be an integer, got {action!r}")
@@ -289,14 +328,18 @@ class Hippocampus(Region):
         """Per-action values and novelty of `key`, without delivering feedback."""
         return self._recall(self._check_key(key))
 
-    def store(self, key: np.ndarray, action: int) -> int:
-        """Remember (key, action) as the latest step of the trajectory; returns its slot."""
+    def store(self, key: np.ndarray, action: int, tag: np.ndarray | None = None) -> int:
+        """Remember (key, action) as the latest step of the trajectory; returns its slot.
+
+        `tag` (integers, `tag_width` of them) is required when tag_width > 0; a memory that
+        merges into an existing one keeps that memory's tag (its key is the same)."""
         cache, self._cache = self._cache, None
         if cache is not None and cache.key.shape == np.shape(key) and (cache.key == key).all():
             search = cache  # the key just recalled: already checked and searched
         else:
             search = self._search(self._check_key(key))
         action = self._check_action(action)
+        tag = self._check_tags(tag, (self.config.tag_width,))
         if self.frozen:
             return -1
         slot = int(search.merge[action])
@@ -304,6 +347,7 @@ class Hippocampus(Region):
             if self._n["size"] >= self.config.capacity:
                 self._forget(self._n_evict)  # renumbers slots; the search's cell stays valid
             slot = self._append(search.key, action, search.home)
+            self.tags[slot] = tag
         clock = self._n["clock"]
         self.visits[slot] += 1
         self.last_used[slot] = clock
@@ -415,30 +459,32 @@ class Hippocampus(Region):
             out_d[a, : len(pick)] = np.sqrt(np.maximum(d2[pick], 0.0))
         return out_slots, out_d
 
-    def sample_valued(
-        self, n: int, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Up to n memories that hold a value, drawn at random: (keys, actions, values).
+    def sample_valued(self, n: int, rng: np.random.Generator) -> Sampled:
+        """Up to n memories that hold a value, drawn at random.
 
         This is the replay that consolidates episodes into the striatum. It draws 2n slots
         uniformly and keeps the valued ones, which is cheap and uniform over valued memories;
         it does not count as a use (consolidation must not keep a memory from being forgotten).
         """
         if self.size == 0 or n <= 0:
-            return (
-                np.zeros((0, self.config.key_dim), np.float32),
-                np.zeros(0, np.int32),
-                np.zeros(0, np.float32),
-            )
-        slots = rng.integers(self.size, size=2 * n)
-        slots = slots[self.n_returns[slots] > 0][:n]
-        return self.keys[slots], self.actions[slots], self.values[slots]
+            slots = np.zeros(0, dtype=np.int64)
+        else:
+            slots = rng.integers(self.size, size=2 * n)
+            slots = slots[self.n_returns[slots] > 0][:n]
+        return Sampled(self.keys[slots], self.actions[slots], self.values[slots], self.tags[slots])
 
     # -- bulk load ----------------------------------------------------------------------
-    def load_memories(self, keys: np.ndarray, actions: np.ndarray, values: np.ndarray) -> None:
+    def load_memories(
+        self,
+        keys: np.ndarray,
+        actions: np.ndarray,
+        values: np.ndarray,
+        tags: np.ndarray | None = None,
+    ) -> None:
         """Write already-valued memories in bulk (no merging, no trajectory).
 
-        For seeding a memory (benchmarks, consolidation experiments); they must fit.
+        For seeding a memory (benchmarks, consolidation experiments); they must fit. `tags`
+        (n, tag_width) is required when tag_width > 0.
         """
         keys = np.asarray(keys)
         n = len(keys)
@@ -452,6 +498,7 @@ class Hippocampus(Region):
             raise ObservationError("actions and values must be finite with one entry per key")
         if n and (actions.min() < 0 or actions.max() >= self.config.n_actions):
             raise ObservationError(f"actions must lie in [0, {self.config.n_actions})")
+        tags = self._check_tags(tags, (n, self.config.tag_width))
         start = self.size
         if start + n > self.config.capacity:
             raise ObservationError(
@@ -462,6 +509,7 @@ class Hippocampus(Region):
         self.sqnorms[new] = np.einsum("ij,ij->i", self.keys[new], self.keys[new])
         self.actions[new] = actions
         self.values[new] = values
+        self.tags[new] = tags
         self.n_returns[new] = 1
         self.visits[new] = 1
         self.last_used[new] = self._n["clock"]

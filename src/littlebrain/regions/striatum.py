@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from littlebrain.config import check
@@ -95,17 +96,21 @@ class Striatum(Region):
     def learn(self, dopamine: float) -> None:
         if self.frozen or dopamine == 0.0:
             return
-        self.weights += self.config.learning_rate * dopamine * self.trace
-        self._scale()
+        step = self.config.learning_rate * dopamine
+        _add_scaled(self.weights, self.trace, step, 1.0, self.config.max_weight)
 
     def tag(self, code: np.ndarray, action: int) -> None:
         code = self._check(code)
-        self.trace *= self.config.discount * self.config.trace_decay
         mass = np.abs(code).sum()
-        if mass > 0:
-            self.trace[action] += code / mass
-            if not self.frozen:
-                self.visits[action] += np.abs(code) / np.abs(code).max()
+        _decay_and_tag(
+            self.trace,
+            self.visits,
+            self.config.discount * self.config.trace_decay,
+            code,
+            action,
+            mass,
+            not self.frozen,
+        )
 
     def replay(self, code: np.ndarray, action: int, value: float) -> float:
         """Consolidation: move Q(s, a) towards the hippocampus's value; returns the error."""
@@ -113,19 +118,48 @@ class Striatum(Region):
         error = float(value - self.weights[action] @ code)
         mass = np.abs(code).sum()
         if not self.frozen and mass > 0:
-            self.weights[action] += self.config.replay_learning_rate * error * code / mass
-            self._scale(action)  # only this row moved: the others are still in range
+            row = self.weights[action : action + 1]  # only this row moves: the others stay
+            step = self.config.replay_learning_rate * error
+            _add_scaled(row, code[None, :], step, mass, self.config.max_weight)
         return error
 
     def reset_episode(self) -> None:
         self.trace[:] = 0.0
 
-    def _scale(self, action: int | None = None) -> None:
-        # Homeostatic synaptic scaling: a runaway weight rescales the whole row instead of
-        # clipping, which keeps the ordering of the action's inputs intact. With `action`, only
-        # that row is checked.
-        rows = self.weights if action is None else self.weights[action : action + 1]
-        peak = np.abs(rows).max(axis=1)
-        over = peak > self.config.max_weight
-        if np.any(over):
-            rows[over] *= (self.config.max_weight / peak[over])[:, None]
+
+# The rules' elementwise updates, compiled: each is one pass over the arrays it changes (NumPy
+# needed a temporary and a pass per operation). The arithmetic is NumPy's, operation for
+# operation (no fused multiply-add), so the results are the same to the bit.
+@numba.njit(cache=True)
+def _add_scaled(weights, delta, step, divisor, max_weight):  # pragma: no cover - compiled
+    """weights += step * delta / divisor, then homeostatic synaptic scaling: a row whose largest |w|
+    exceeds max_weight is rescaled as a whole (not clipped), which keeps the ordering of the
+    action's inputs intact."""
+    for a in range(weights.shape[0]):
+        peak = 0.0
+        for i in range(weights.shape[1]):
+            w = weights[a, i] + step * delta[a, i] / divisor
+            weights[a, i] = w
+            peak = max(peak, abs(w))
+        if peak > max_weight:
+            factor = max_weight / peak
+            for i in range(weights.shape[1]):
+                weights[a, i] *= factor
+
+
+@numba.njit(cache=True)
+def _decay_and_tag(trace, visits, decay, code, action, mass, count):  # pragma: no cover
+    """trace *= decay; trace[action] += code / mass; with `count`, visits[action] += |code| /
+    max |code| (nothing is tagged when mass is 0)."""
+    for a in range(trace.shape[0]):
+        for i in range(trace.shape[1]):
+            trace[a, i] *= decay
+    if mass <= 0:
+        return
+    peak = 0.0
+    for i in range(code.shape[0]):
+        trace[action, i] += code[i] / mass
+        peak = max(peak, abs(code[i]))
+    if count:
+        for i in range(code.shape[0]):
+            visits[action, i] += abs(code[i]) / peak
