@@ -217,7 +217,7 @@ class DefaultBrain(Brain):
         q_striatal, c_striatal = self._no_values, self._no_values
         if self.striatum is not None:
             cues = self.striatal_input(sparse, code)
-            q_striatal, c_striatal = self.striatum.values(cues), self.striatum.confidence(cues)
+            q_striatal, c_striatal = self.striatum.evaluate(cues)
         q = self.neuromodulators.arbitrate(q_episodic, c_episodic, q_striatal, c_striatal)
         action = self.neuromodulators.choose(q, self.neuromodulators.exploration(novelty), self.rng)
 

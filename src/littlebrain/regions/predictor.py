@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from littlebrain.config import check
@@ -92,10 +93,9 @@ class Predictor(Region):
         if self.pending_action < 0:
             return 0.0, 0.0
         inputs = np.flatnonzero(self.pending)
+        step = np.float32(self.config.learning_rate / max(len(inputs), 1))
         weights = self.weights[int(self.pending_action)]
-        error = sensed - weights[inputs].sum(axis=0)
-        if not self.frozen and len(inputs):
-            weights[inputs] += (self.config.learning_rate / len(inputs)) * error
+        error = _predict_and_learn(weights, inputs, sensed, step, not self.frozen)
         raw = float(error @ error)
         cfg = self.config
         self.samples = self.samples + 1
@@ -124,3 +124,26 @@ class Predictor(Region):
         self.pending_action = np.full((), -1, dtype=np.int64)
         self.fast = np.zeros(())
         self.alarmed = np.zeros((), dtype=np.bool_)
+
+
+@numba.njit(cache=True)
+def _predict_and_learn(weights, inputs, sensed, step, learn):  # pragma: no cover - compiled
+    """The error of the prediction of `sensed` by the rows `inputs` of weights (their sum,
+    added in order from the first), and with `learn` the delta rule on those rows, in float32:
+    NumPy's operations one for one, in one pass instead of a gather, a sum and a scatter."""
+    error = np.empty_like(sensed)
+    if inputs.shape[0] == 0:
+        for j in range(sensed.shape[0]):
+            error[j] = sensed[j] - np.float32(0.0)
+        return error
+    prediction = weights[inputs[0]].copy()
+    for r in range(1, inputs.shape[0]):
+        for j in range(sensed.shape[0]):
+            prediction[j] += weights[inputs[r], j]
+    for j in range(sensed.shape[0]):
+        error[j] = sensed[j] - prediction[j]
+    if learn:
+        for r in range(inputs.shape[0]):
+            for j in range(sensed.shape[0]):
+                weights[inputs[r], j] += step * error[j]
+    return error

@@ -81,7 +81,14 @@ class Striatum(Region):
 
     def confidence(self, code: np.ndarray) -> np.ndarray:
         """Per action, 1 - exp(-visits / confidence_visits), visits averaged over active inputs."""
+        return self._confidence(self._check(code))
+
+    def evaluate(self, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`values` and `confidence` of one code, checked once."""
         code = self._check(code)
+        return self.weights @ code, self._confidence(code)
+
+    def _confidence(self, code: np.ndarray) -> np.ndarray:
         mass = np.abs(code).sum()
         if mass == 0:
             return np.zeros(self.n_actions)
