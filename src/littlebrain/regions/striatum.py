@@ -22,6 +22,7 @@ how sure the striatum is (used to arbitrate against the hippocampus).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numba
@@ -67,29 +68,31 @@ class Striatum(Region):
         self.trace = np.zeros((n_actions, n_inputs), dtype=np.float64)
         self.visits = np.zeros((n_actions, n_inputs), dtype=np.float64)
 
-    def _check(self, code: np.ndarray) -> np.ndarray:
+    def _check(self, code: np.ndarray) -> tuple[np.ndarray, float]:
+        """The code as float64 and its mass |x|_1, which is finite exactly when every entry
+        is (entries beyond about 1e300 are refused too)."""
         code = np.asarray(code, dtype=np.float64)
         if code.shape != (self.n_inputs,):
             raise ObservationError(f"striatum expects a code of {self.n_inputs}, got {code.shape}")
-        if not np.all(np.isfinite(code)):
+        mass = np.abs(code).sum()
+        if not math.isfinite(mass):
             raise ObservationError("striatum input contains NaN or infinite values")
-        return code
+        return code, mass
 
     def values(self, code: np.ndarray) -> np.ndarray:
         """Q(s, .) = W x."""
-        return self.weights @ self._check(code)
+        return self.weights @ self._check(code)[0]
 
     def confidence(self, code: np.ndarray) -> np.ndarray:
         """Per action, 1 - exp(-visits / confidence_visits), visits averaged over active inputs."""
-        return self._confidence(self._check(code))
+        return self._confidence(*self._check(code))
 
     def evaluate(self, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`values` and `confidence` of one code, checked once."""
-        code = self._check(code)
-        return self.weights @ code, self._confidence(code)
+        code, mass = self._check(code)
+        return self.weights @ code, self._confidence(code, mass)
 
-    def _confidence(self, code: np.ndarray) -> np.ndarray:
-        mass = np.abs(code).sum()
+    def _confidence(self, code: np.ndarray, mass: float) -> np.ndarray:
         if mass == 0:
             return np.zeros(self.n_actions)
         experience = self.visits @ (np.abs(code) / mass)
@@ -107,23 +110,14 @@ class Striatum(Region):
         _add_scaled(self.weights, self.trace, step, 1.0, self.config.max_weight)
 
     def tag(self, code: np.ndarray, action: int) -> None:
-        code = self._check(code)
-        mass = np.abs(code).sum()
-        _decay_and_tag(
-            self.trace,
-            self.visits,
-            self.config.discount * self.config.trace_decay,
-            code,
-            action,
-            mass,
-            not self.frozen,
-        )
+        code, mass = self._check(code)
+        decay = self.config.discount * self.config.trace_decay
+        _decay_and_tag(self.trace, self.visits, decay, code, action, mass, not self.frozen)
 
     def replay(self, code: np.ndarray, action: int, value: float) -> float:
         """Consolidation: move Q(s, a) towards the hippocampus's value; returns the error."""
-        code = self._check(code)
+        code, mass = self._check(code)
         error = float(value - self.weights[action] @ code)
-        mass = np.abs(code).sum()
         if not self.frozen and mass > 0:
             row = self.weights[action : action + 1]  # only this row moves: the others stay
             step = self.config.replay_learning_rate * error
