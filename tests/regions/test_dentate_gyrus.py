@@ -81,3 +81,20 @@ def test_bad_inputs_raise_observation_error(bad):
 def test_bad_settings_raise_config_error(kwargs):
     with pytest.raises(ConfigError):
         DentateGyrusConfig(**kwargs)
+
+
+def test_winners_are_the_k_largest_positive_drives_and_a_tag_restores_the_code():
+    dg = make(3, input_dim=8, n_units=200, k_active=12)
+    rng = np.random.default_rng(4)
+    for trial in range(300):
+        x = rng.standard_normal(8).astype(np.float32)
+        if trial % 3 == 0:
+            x = np.abs(x) * -1.0  # mostly negative drive: fewer than k cells may fire
+        h = dg.weights @ x
+        top = np.argsort(-h, kind="stable")[:12]
+        expected = np.sort(top[h[top] > 0])
+        units = dg.active_units(x)
+        np.testing.assert_array_equal(units, expected)
+        tag = dg.tag(units)
+        assert tag.shape == (12,) and (tag[len(units) :] == -1).all()
+        np.testing.assert_array_equal(dg.expand(tag), dg.step(x))

@@ -104,3 +104,22 @@ def test_bad_input_and_config():
     for bad in ({"learning_rate": 0.0}, {"alarm_level": 1.0}, {"weight": -1.0}):
         with pytest.raises(ConfigError):
             PredictorConfig(**bad)
+
+
+def test_compiled_delta_rule_equals_the_numpy_rule_to_the_bit():
+    rng = np.random.default_rng(6)
+    predictor = Predictor(N_CODE, N_ACTIONS, N_SENSED, PredictorConfig(learning_rate=0.3))
+    weights = predictor.weights.copy()
+    for t in range(300):
+        code = (rng.random(N_CODE) < 0.1).astype(np.float32)
+        if t % 50 == 7:
+            code[:] = 0.0  # no active input: nothing predicted, nothing learned
+        action = int(rng.integers(N_ACTIONS))
+        predictor.expect(code, action)
+        sensed = rng.standard_normal(N_SENSED).astype(np.float32)
+        predictor.step(sensed)
+        inputs = np.flatnonzero(code)
+        error = sensed - weights[action][inputs].sum(axis=0)
+        if len(inputs):
+            weights[action][inputs] += (0.3 / len(inputs)) * error
+        assert np.array_equal(predictor.weights.view(np.uint32), weights.view(np.uint32))

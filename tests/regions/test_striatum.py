@@ -111,3 +111,38 @@ def test_bad_inputs_and_settings():
         striatum.tag(np.array([0.0, np.nan, 1.0]), 0)
     with pytest.raises(ConfigError, match="discount"):
         StriatumConfig(discount=1.0)
+
+
+def test_compiled_updates_equal_the_numpy_rule_to_the_bit():
+    # the rule as written in the module docstring, operation for operation in NumPy
+    rng = np.random.default_rng(5)
+    config = StriatumConfig(max_weight=0.5)
+    striatum = Striatum(50, 4, config)
+    weights, trace, visits = (np.zeros((4, 50)) for _ in range(3))
+    rescaled = 0
+    for t in range(400):
+        code = (rng.random(50) < 0.2) * rng.uniform(0.5, 2.0, 50)
+        action, dopamine = int(rng.integers(4)), float(rng.normal())
+        striatum.step(code, action, dopamine)
+        weights += config.learning_rate * dopamine * trace
+        peak = np.abs(weights).max(axis=1)
+        weights[peak > 0.5] *= (0.5 / peak[peak > 0.5])[:, None]
+        rescaled += int((peak > 0.5).sum())
+        trace *= config.discount * config.trace_decay
+        mass = np.abs(code).sum()
+        if mass > 0:
+            trace[action] += code / mass
+            visits[action] += np.abs(code) / np.abs(code).max()
+        if t % 3 == 0:
+            value = float(rng.normal(scale=5.0))
+            error = striatum.replay(code, action, value)
+            assert error == float(value - weights[action] @ code)
+            if mass > 0:
+                weights[action] += config.replay_learning_rate * error * code / mass
+                peak = np.abs(weights[action]).max()
+                if peak > 0.5:
+                    weights[action] *= 0.5 / peak
+                    rescaled += 1
+        assert np.array_equal(striatum.weights, weights)
+        assert np.array_equal(striatum.trace, trace) and np.array_equal(striatum.visits, visits)
+    assert rescaled > 10  # synaptic scaling was exercised

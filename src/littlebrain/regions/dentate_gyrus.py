@@ -17,7 +17,8 @@ Because W is zero-mean and the winners are chosen by rank, the code depends on t
 only, not its scale: a gain change in the cortex does not change the code.
 
 Reads: a float vector of size `input_dim` (the cortex code). Writes: a float32 binary vector of
-size `n_units` with at most `k_active` ones. State: the projection W (saved so a checkpoint is
+size `n_units` with at most `k_active` ones, or the indices of its active units (`tag` pads them
+to a fixed width, `expand` turns them back into the code). State: the projection W (saved so a checkpoint is
 self-contained even if the generator is later used differently).
 """
 

@@ -47,14 +47,15 @@ arithmetic. Numba is required: there is no silent NumPy fallback (the tests chec
 against a plain NumPy reference).
 
 State: every persistent quantity is a NumPy array in `state_names` (keys, values, actions,
-times, the trajectory, the centroids and each memory's cell), so `state_dict` round-trips
+times, tags, the trajectory, the centroids and each memory's cell), so `state_dict` round-trips
 bit-exactly. The cell offsets of the sorted part are derived: they are rebuilt from those arrays
 on load, so a resumed run searches exactly like an uninterrupted one (the kernels are
 deterministic for a given machine and build).
 
 Reads: a float32 key of size `key_dim` (the cortex code; a dentate-gyrus code also works, set
 key_dim to its n_units), the previous action's feedback, and the chosen action (`store`).
-Writes: a `Recall` with per-action values, how many valued neighbours back each, and novelty.
+Writes: a `Recall` with per-action values, how many valued neighbours back each, and novelty;
+for consolidation, valued memories drawn at random with their tags (`Sampled`).
 """
 
 from __future__ import annotations
