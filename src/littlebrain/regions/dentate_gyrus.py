@@ -18,8 +18,8 @@ only, not its scale: a gain change in the cortex does not change the code.
 
 Reads: a float vector of size `input_dim` (the cortex code). Writes: a float32 binary vector of
 size `n_units` with at most `k_active` ones, or the indices of its active units (`tag` pads them
-to a fixed width, `expand` turns them back into the code). State: the projection W (saved so a checkpoint is
-self-contained even if the generator is later used differently).
+to a fixed width, `expand` turns them back into the code). State: the projection W (saved so a
+checkpoint is self-contained even if the generator is later used differently).
 """
 
 from __future__ import annotations
@@ -127,8 +127,8 @@ class DentateGyrus(Region):
 @numba.njit(cache=True)
 def _positive_winners(h: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover - compiled
     """Ascending indices of the k largest entries of h that are > 0 (the lower index first among
-    equals). One pass with a sorted list of k: a step calls this three times, and NumPy's
-    argpartition, filter and sort cost four times as much in call overhead alone."""
+    equals). One pass with a sorted list of k: NumPy's argpartition, filter and sort cost
+    several times as much, in call overhead alone."""
     top_h = np.empty(k, h.dtype)
     top_i = np.empty(k, np.int64)
     n = 0
