@@ -212,7 +212,7 @@ class DefaultBrain(Brain):
         code = self.sense(observation)
         feedback += self.surprise(code)
         units = self.dentate_gyrus.active_units(code)
-        sparse = self.dentate_gyrus.expand(units)
+        sparse = self.dentate_gyrus.expand(units, np.float64)
         q_episodic, c_episodic, novelty = self.remember(code, feedback)
         q_striatal, c_striatal = self._no_values, self._no_values
         if self.striatum is not None:
@@ -273,7 +273,7 @@ class DefaultBrain(Brain):
         sampled = self.hippocampus.sample_valued(self.config.consolidation_per_step, self.rng)
         memories = zip(sampled.keys, sampled.actions, sampled.values, sampled.tags, strict=True)
         for key, action, value, tag in memories:
-            cues = self.striatal_input(self.dentate_gyrus.expand(tag), key)
+            cues = self.striatal_input(self.dentate_gyrus.expand(tag, np.float64), key)
             self.striatum.replay(cues, int(action), float(value))
 
     @property

@@ -100,9 +100,10 @@ class DentateGyrus(Region):
         """The binary granule-cell code (float32, n_units) of one cortex code."""
         return self.expand(self.active_units(x))
 
-    def expand(self, units: np.ndarray) -> np.ndarray:
-        """The binary code (float32, n_units) in which `units` fire; entries < 0 are padding."""
-        code = np.zeros(self.config.n_units, dtype=np.float32)
+    def expand(self, units: np.ndarray, dtype: type = np.float32) -> np.ndarray:
+        """The binary code (n_units) in which `units` fire; entries < 0 are padding. A reader
+        that computes in float64 (the striatum) asks for it and saves a conversion."""
+        code = np.zeros(self.config.n_units, dtype=dtype)
         code[units[units >= 0]] = 1.0
         return code
 
