@@ -27,6 +27,9 @@ class Region(ABC):
 
     #: attribute names of the arrays that make up this region's state
     state_names: tuple[str, ...] = ()
+    #: those of them held as Python scalars while running (a step reads and writes them
+    #: several times, and a 0-d array costs a NumPy call each time); saved as 0-d arrays
+    scalar_names: tuple[str, ...] = ()
 
     #: False for fixed regions (no plasticity); the brain reports whether it learns at all
     learns: bool = True
@@ -64,4 +67,5 @@ class Region(ABC):
                     f"got {new.dtype}{list(new.shape)}"
                 )
         for name in self.state_names:
-            setattr(self, name, np.array(state[name], copy=True))
+            value = np.array(state[name], copy=True)
+            setattr(self, name, value.item() if name in self.scalar_names else value)

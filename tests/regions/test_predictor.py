@@ -84,9 +84,14 @@ def test_state_round_trip_and_freeze():
     rng = np.random.default_rng(3)
     cycle(predictor, 300, rng, noise_from=150)
     copy = Predictor(N_CODE, N_ACTIONS, N_SENSED, config)
-    copy.load_state_dict(predictor.state_dict())
+    state = predictor.state_dict()
+    assert state["samples"].dtype == np.int64 and state["alarmed"].dtype == np.bool_
+    copy.load_state_dict(state)
+    # the traces are Python scalars while running, 0-d arrays in the state
+    assert type(copy.usual) is float and type(copy.samples) is int and type(copy.alarmed) is bool
     sensed = np.ones(N_SENSED, dtype=np.float32)
     assert predictor.step(sensed) == copy.step(sensed)
+    assert copy.state_dict()["usual"].tobytes() == predictor.state_dict()["usual"].tobytes()
     np.testing.assert_array_equal(predictor.weights, copy.weights)
     predictor.freeze()
     before = predictor.weights.copy()

@@ -191,6 +191,7 @@ class Cortex(Region):
         "buffer_count",
         "samples_seen",
     )
+    scalar_names = ("buffer_count",)
 
     def __init__(self, input_size: int, config: CortexConfig | None = None) -> None:
         super().__init__()
@@ -216,7 +217,7 @@ class Cortex(Region):
         self.surprise_slow = np.full((), np.nan, dtype=np.float64)
         self.surprise_spread = np.zeros((), dtype=np.float64)  # running var of one batch's value
         self.buffer = np.zeros((config.batch, d), dtype=np.float32)  # the latest samples
-        self.buffer_count = np.zeros((), dtype=np.int64)
+        self.buffer_count = 0
         self.samples_seen = np.zeros((), dtype=np.int64)
 
     # -- public API ---------------------------------------------------------------------------
@@ -238,12 +239,12 @@ class Cortex(Region):
     def step(self, x: np.ndarray) -> np.ndarray:
         x = self._check(x)
         if not self.frozen:
-            n = int(self.buffer_count)
+            n = self.buffer_count
             self.buffer[n] = x
-            self.buffer_count = np.array(n + 1, dtype=np.int64)
+            self.buffer_count = n + 1
             if n + 1 == self.config.batch:
                 self._learn(self.buffer)
-                self.buffer_count = np.zeros((), dtype=np.int64)
+                self.buffer_count = 0
         return self.transform(x)
 
     def transform(self, x: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ Every constant is a field of `NeuromodulatorConfig`, documented there.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,15 +81,16 @@ class NeuromodulatorConfig:
 
 class Neuromodulators(Region):
     state_names = ("expected", "novelty_average", "last_action", "bout_action", "bout_left")
+    scalar_names = state_names
 
     def __init__(self, config: NeuromodulatorConfig, discount: float) -> None:
         super().__init__()
         self.config, self.discount = config, discount
-        self.expected = np.zeros((), dtype=np.float64)  # Q(s, a) of the last decision
-        self.novelty_average = np.zeros((), dtype=np.float64)
-        self.last_action = np.full((), -1, dtype=np.int64)  # -1: none yet this episode
-        self.bout_action = np.full((), -1, dtype=np.int64)
-        self.bout_left = np.zeros((), dtype=np.int64)
+        self.expected = 0.0  # Q(s, a) of the last decision
+        self.novelty_average = 0.0
+        self.last_action = -1  # -1: none yet this episode
+        self.bout_action = -1
+        self.bout_left = 0
 
     def step(self, feedback: float, next_value: float | None) -> float:
         """Dopamine for the last decision; `next_value` is None when the episode ended."""
@@ -97,7 +99,7 @@ class Neuromodulators(Region):
 
     def expect(self, value: float) -> None:
         """Hold the value of the decision just taken, to compare with what follows."""
-        self.expected = np.asarray(value, dtype=np.float64)
+        self.expected = float(value)
 
     def exploration(self, novelty: float | None) -> float:
         """Epsilon for this step, rising with the state's novelty relative to its average;
@@ -107,11 +109,11 @@ class Neuromodulators(Region):
             return self.config.frozen_epsilon
         if novelty is None:
             return self.config.epsilon_min + self.config.epsilon_novelty / 2
-        if not np.isfinite(novelty):  # nothing remembered yet: everything is new
+        if not math.isfinite(novelty):  # nothing remembered yet: everything is new
             return self.config.epsilon_min + self.config.epsilon_novelty
         rate = 1.0 / self.config.novelty_timescale
         self.novelty_average = (1 - rate) * self.novelty_average + rate * novelty
-        relative = novelty / (novelty + float(self.novelty_average) + 1e-12)
+        relative = novelty / (novelty + self.novelty_average + 1e-12)
         return self.config.epsilon_min + self.config.epsilon_novelty * relative
 
     def choose(self, q: np.ndarray, epsilon: float, rng: np.random.Generator) -> int:
@@ -120,21 +122,21 @@ class Neuromodulators(Region):
         drawn at random)."""
         if self.bout_left > 0:
             self.bout_left -= 1
-            action = int(self.bout_action)
+            action = self.bout_action
         elif rng.random() < epsilon:
             action = int(rng.integers(len(q)))
             if self.config.bout_max > 1:
                 length = min(int(rng.zipf(self.config.bout_exponent)), self.config.bout_max)
-                self.bout_action, self.bout_left = np.int64(action), np.int64(length - 1)
+                self.bout_action, self.bout_left = action, length - 1
         else:
             best = np.flatnonzero(q == q.max())
             if len(best) == 1:
                 action = int(best[0])
             elif self.config.perseverate and self.last_action in best:
-                action = int(self.last_action)
+                action = self.last_action
             else:
                 action = int(best[rng.integers(len(best))])
-        self.last_action = np.int64(action)
+        self.last_action = action
         return action
 
     def arbitrate(
@@ -150,6 +152,6 @@ class Neuromodulators(Region):
         return (c_episodic * q_episodic + c_s * q_striatal) / total
 
     def reset_episode(self) -> None:
-        self.expected = np.zeros((), dtype=np.float64)
-        self.last_action = np.full((), -1, dtype=np.int64)
-        self.bout_left = np.zeros((), dtype=np.int64)
+        self.expected = 0.0
+        self.last_action = -1
+        self.bout_left = 0

@@ -68,6 +68,7 @@ class Predictor(Region):
         "alarmed",
         "samples",
     )
+    scalar_names = ("pending_action", "usual", "fast", "alarmed", "samples")
 
     def __init__(self, n_code: int, n_actions: int, n_sensed: int, config: PredictorConfig):
         super().__init__()
@@ -76,11 +77,11 @@ class Predictor(Region):
         # (action, input, output): the active inputs' synapses are contiguous rows
         self.weights = np.zeros((n_actions, n_code, n_sensed), dtype=np.float32)
         self.pending = np.zeros(n_code, dtype=np.bool_)  # active inputs of the last prediction
-        self.pending_action = np.full((), -1, dtype=np.int64)
-        self.usual = np.zeros(())
-        self.fast = np.zeros(())
-        self.alarmed = np.zeros((), dtype=np.bool_)
-        self.samples = np.zeros((), dtype=np.int64)
+        self.pending_action = -1
+        self.usual = 0.0
+        self.fast = 0.0
+        self.alarmed = False
+        self.samples = 0
 
     def step(self, sensed: np.ndarray) -> tuple[float, float]:
         """Compare what is sensed with what was predicted, learn, and return (intrinsic outcome,
@@ -94,36 +95,36 @@ class Predictor(Region):
             return 0.0, 0.0
         inputs = np.flatnonzero(self.pending)
         step = np.float32(self.config.learning_rate / max(len(inputs), 1))
-        weights = self.weights[int(self.pending_action)]
+        weights = self.weights[self.pending_action]
         error = _predict_and_learn(weights, inputs, sensed, step, not self.frozen)
         raw = float(error @ error)
         cfg = self.config
-        self.samples = self.samples + 1
+        self.samples += 1
         if not self.alarmed:
             # the usual surprise of calm times: a plain average while young, then a running one
             self.usual = self.usual + (raw - self.usual) / min(float(self.samples), cfg.tau_slow)
-        surprise = raw / max(float(self.usual), 1e-12)
+        surprise = raw / max(self.usual, 1e-12)
         # capped, so that one startling step cannot raise an alarm alone: it takes a lasting run
         capped = min(surprise, 2.0 * cfg.alarm_level)
         self.fast = self.fast + (capped - self.fast) / cfg.tau_fast
         outcome = 0.0
         if not self.alarmed and self.fast > cfg.alarm_level and self.samples > cfg.tau_fast:
-            self.alarmed = np.ones((), dtype=np.bool_)
+            self.alarmed = True
             outcome = -cfg.weight
         elif self.alarmed and self.fast < cfg.alarm_level / 2:
-            self.alarmed = np.zeros((), dtype=np.bool_)
+            self.alarmed = False
         return outcome, surprise
 
     def expect(self, code: np.ndarray, action: int) -> None:
         """Remember the active inputs and the action that the next prediction is made from."""
         self.pending = np.asarray(code) != 0
-        self.pending_action = np.full((), int(action), dtype=np.int64)
+        self.pending_action = int(action)
 
     def reset_episode(self) -> None:
         self.pending = np.zeros(self.n_code, dtype=np.bool_)
-        self.pending_action = np.full((), -1, dtype=np.int64)
-        self.fast = np.zeros(())
-        self.alarmed = np.zeros((), dtype=np.bool_)
+        self.pending_action = -1
+        self.fast = 0.0
+        self.alarmed = False
 
 
 @numba.njit(cache=True)

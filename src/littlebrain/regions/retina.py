@@ -110,6 +110,7 @@ class Retina(Region):
 
     learns = False
     state_names = ("previous", "has_previous")
+    scalar_names = ("has_previous",)
 
     def __init__(self, input_shape: tuple[int, ...], config: RetinaConfig | None = None) -> None:
         super().__init__()
@@ -140,7 +141,7 @@ class Retina(Region):
         self._fovea = (slice(top, top + side), slice(left, left + side))
         self._sustained_size = self._maps * (config.out_height * config.out_width + side * side)
         self.previous = np.zeros(self._sustained_size, dtype=np.float32)
-        self.has_previous = np.zeros((), dtype=np.bool_)
+        self.has_previous = False
 
     @property
     def output_size(self) -> int:
@@ -162,9 +163,9 @@ class Retina(Region):
             return sustained
         transient = sustained - self.previous if self.has_previous else np.zeros_like(sustained)
         self.previous = sustained
-        self.has_previous = np.ones((), dtype=np.bool_)
+        self.has_previous = True
         return np.concatenate([sustained, transient])
 
     def reset_episode(self) -> None:
         self.previous = np.zeros_like(self.previous)
-        self.has_previous = np.zeros((), dtype=np.bool_)
+        self.has_previous = False
