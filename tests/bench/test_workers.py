@@ -16,7 +16,8 @@ SWEEP = textwrap.dedent(
     from littlebrain.bench import run_in_workers
 
     def work(job):
-        print("worker", os.getpid(), flush=True)
+        # a file, not a line on stdout: the sweep's own output could run into a printed line
+        open(f"worker-{os.getpid()}", "w").close()
         time.sleep(120)
         return job, "done"
 
@@ -38,15 +39,14 @@ def alive(pid: int) -> bool:
 def test_a_terminated_sweep_takes_its_workers_with_it(tmp_path):
     script = tmp_path / "sweep.py"
     script.write_text(SWEEP)
-    sweep = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=tmp_path
-    )
-    workers = []
+    sweep = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
     while len(workers) < 2:
-        line = sweep.stdout.readline()
-        assert line, "the sweep ended before its workers started"
-        if line.startswith("worker"):
-            workers.append(int(line.split()[1]))
+        assert sweep.poll() is None, "the sweep ended before its workers started"
+        assert time.monotonic() < deadline, "the workers did not start within a minute"
+        time.sleep(0.1)
+        workers = [int(path.name.split("-")[1]) for path in tmp_path.glob("worker-*")]
     sweep.send_signal(signal.SIGTERM)
     assert sweep.wait(timeout=30) != 0
     deadline = time.monotonic() + 10
