@@ -370,11 +370,13 @@ def write_readme(
     train_cpu = np.array([r["train_cpu_seconds"] for r in results])
     memory = np.array([r["peak_memory_mb"] for r in results])
     seeds = {g: len(by_game[g]) for g in games}
+    fewest, most = min(seeds.values()), max(seeds.values())
+    seed_range = str(fewest) if fewest == most else f"{fewest} to {most}"
     lines = [
         "# Atari 100k: littlebrain from single frames",
         "",
         f"{len(results)} runs over {len(games)} of the 26 games "
-        f"({min(seeds.values())} to {max(seeds.values())} seeds per game), "
+        f"({seed_range} seeds per game), "
         f"{STEPS:,} agent steps of online learning from one 84 x 84 frame per step, then "
         f"an evaluation with learning frozen at epsilon 0.001: {EVAL_EPISODES} episodes asked, "
         f"at most {EVAL_STEP_BUDGET:,} steps in all (fewer episodes where they are long; "
