@@ -12,5 +12,7 @@ littlebrain bench snake --methods dqn-sparse-egocentric ppo-sparse-egocentric --
 littlebrain bench snake --methods littlebrain-egocentric --seeds 5 --workers 2 $R
 littlebrain bench snake --methods no-hippocampus no-striatum with-cortex no-novelty no-predictor --seeds 2 --workers 2 $R
 littlebrain bench snake --methods dqn-shaped-egocentric ppo-shaped-egocentric --seeds 1 --workers 2 $R
+# session 4, commit 0eddcef (baselines and world as at 6add2b5; only the worker pool was refactored): seeds 1 and 2
+littlebrain bench snake --methods dqn-sparse-egocentric ppo-sparse-egocentric dqn-shaped-egocentric ppo-shaped-egocentric --seeds 3 --workers 2 $R
 # the report alone:
 littlebrain bench snake --report $R

@@ -29,7 +29,7 @@ from littlebrain.brain import Brain
 from littlebrain.config import check
 from littlebrain.regions.cortex import Cortex, CortexConfig
 from littlebrain.regions.dentate_gyrus import DentateGyrus, DentateGyrusConfig
-from littlebrain.regions.hippocampus import Hippocampus, HippocampusConfig
+from littlebrain.regions.hippocampus import _COUNTERS, Hippocampus, HippocampusConfig
 from littlebrain.regions.homeostasis import Homeostasis
 from littlebrain.regions.neuromodulators import NeuromodulatorConfig, Neuromodulators
 from littlebrain.regions.predictor import Predictor, PredictorConfig
@@ -276,6 +276,27 @@ class DefaultBrain(Brain):
             cues = self.striatal_input(self.dentate_gyrus.expand(tag, np.float64), key)
             self.striatum.replay(cues, int(action), float(value))
 
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore every region. A checkpoint from before the memories kept their dentate gyrus
+        codes (session 4) gets them recomputed from the stored keys: the projection is fixed
+        and a key never changes, so they are the codes the memories would have kept."""
+        if self.hippocampus is not None and "hippocampus.tags" not in state:
+            keys = state.get("hippocampus.keys")
+            if keys is not None and keys.shape[1:] == (self.dentate_gyrus.config.input_dim,):
+                dentate_gyrus = DentateGyrus(self.dentate_gyrus.config, np.random.default_rng(0))
+                dentate_gyrus.load_state_dict(_region_state(state, "dentate_gyrus"))
+                size = int(state["hippocampus.counters"][_COUNTERS.index("size")])
+                tags = np.zeros((len(keys), self.hippocampus.config.tag_width), dtype=np.int32)
+                for slot in range(size):
+                    tags[slot] = dentate_gyrus.tag(dentate_gyrus.active_units(keys[slot]))
+                state = {**state, "hippocampus.tags": tags}
+        super().load_state_dict(state)
+
     @property
     def frozen(self) -> bool:
         return self.dentate_gyrus.frozen
+
+
+def _region_state(state: dict[str, np.ndarray], region: str) -> dict[str, np.ndarray]:
+    prefix = f"{region}."
+    return {key[len(prefix) :]: value for key, value in state.items() if key.startswith(prefix)}
