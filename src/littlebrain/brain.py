@@ -110,14 +110,7 @@ class Brain(ABC):
         if "brain.rng" not in state:
             raise ValueError("state lacks the brain's random-generator state")
         for region_name, region in self.regions.items():
-            prefix = f"{region_name}."
-            region.load_state_dict(
-                {
-                    key[len(prefix) :]: value
-                    for key, value in state.items()
-                    if key.startswith(prefix)
-                }
-            )
+            region.load_state_dict(region_state(state, region_name))
         set_rng_state(self.rng, state["brain.rng"])
 
     # -- input checks -------------------------------------------------------------------
@@ -125,3 +118,9 @@ class Brain(ABC):
         return check_array(observation, self.observation_shape, "observation"), check_feedback(
             feedback
         )
+
+
+def region_state(state: dict[str, np.ndarray], region: str) -> dict[str, np.ndarray]:
+    """The arrays of one region in a brain's state, under the region's own names."""
+    prefix = f"{region}."
+    return {key[len(prefix) :]: value for key, value in state.items() if key.startswith(prefix)}

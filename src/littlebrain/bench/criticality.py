@@ -163,7 +163,7 @@ def result_path(job: tuple[str, str, int, str, int]) -> Path:
 def run_job(job: tuple[str, str, int, str, int]) -> tuple[tuple[str, str, int, str, int], str]:
     world, regime, seed, root, snake_steps = job
     folder = result_path(job).parent
-    if (folder / "result.json").is_file():
+    if result_path(job).is_file():
         return job, "already finished"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)

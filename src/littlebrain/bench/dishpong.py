@@ -137,7 +137,7 @@ def result_path(job: tuple[str, int, str]) -> Path:
 def run_job(job: tuple[str, int, str]) -> tuple[tuple[str, int, str], str]:
     name, seed, root = job
     method, folder = METHODS[name], result_path(job).parent
-    if (folder / "result.json").is_file():
+    if result_path(job).is_file():
         return job, "already finished"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import gymnasium as gym
 import numpy as np
 
-from littlebrain.brain import Brain
+from littlebrain.brain import Brain, region_state
 from littlebrain.config import check
 from littlebrain.regions.cortex import Cortex, CortexConfig
 from littlebrain.regions.dentate_gyrus import DentateGyrus, DentateGyrusConfig
@@ -283,8 +283,8 @@ class DefaultBrain(Brain):
         if self.hippocampus is not None and "hippocampus.tags" not in state:
             keys = state.get("hippocampus.keys")
             if keys is not None and keys.shape[1:] == (self.dentate_gyrus.config.input_dim,):
-                dentate_gyrus = DentateGyrus(self.dentate_gyrus.config, np.random.default_rng(0))
-                dentate_gyrus.load_state_dict(_region_state(state, "dentate_gyrus"))
+                dentate_gyrus = self.dentate_gyrus  # the checkpoint's projection, loaded first
+                dentate_gyrus.load_state_dict(region_state(state, "dentate_gyrus"))
                 size = int(state["hippocampus.counters"][_COUNTERS.index("size")])
                 tags = np.zeros((len(keys), self.hippocampus.config.tag_width), dtype=np.int32)
                 for slot in range(size):
@@ -295,8 +295,3 @@ class DefaultBrain(Brain):
     @property
     def frozen(self) -> bool:
         return self.dentate_gyrus.frozen
-
-
-def _region_state(state: dict[str, np.ndarray], region: str) -> dict[str, np.ndarray]:
-    prefix = f"{region}."
-    return {key[len(prefix) :]: value for key, value in state.items() if key.startswith(prefix)}
