@@ -458,3 +458,16 @@ def test_a_tagged_memory_needs_its_tag():
     with pytest.raises(ObservationError, match="tag"):
         memory.load_memories(key[None], np.zeros(1, int), np.zeros(1))
     assert memory.size == 0
+
+
+def test_compiled_row_sums_are_numpys_add_at_to_the_bit():
+    from littlebrain.regions._hippocampus_kernels import add_rows
+
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((500, 37)) * 10.0 ** rng.integers(-6, 6, (500, 37))).astype(np.float32)
+    cells = rng.integers(0, 9, 500)
+    expected = np.zeros((9, 37))
+    np.add.at(expected, cells, x)
+    sums = np.zeros((9, 37))
+    add_rows(sums, cells, x)
+    assert sums.tobytes() == expected.tobytes()

@@ -194,3 +194,14 @@ def recall(
         out_counts[a] = counts[a]
         out_confidence[a] = conf[a]
     return novelty2, home, n_searched
+
+
+@numba.njit(cache=True)
+def add_rows(sums, cells, x):  # pragma: no cover - compiled
+    """sums[cells[i]] += x[i] for i in order, in float64: NumPy's `np.add.at(sums, cells, x)`
+    operation for operation (so the k-means centroids are the same to the bit), without its
+    per-element dispatch, which cost 0.19 s per k-means iteration over 8,192 keys of 300."""
+    for i in range(x.shape[0]):
+        row = sums[cells[i]]
+        for j in range(x.shape[1]):
+            row[j] += np.float64(x[i, j])

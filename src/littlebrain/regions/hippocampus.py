@@ -733,7 +733,7 @@ class Hippocampus(Region):
             assign = np.argmin(csq[None, :] - 2.0 * (x @ cents.T), axis=1)
             counts = np.bincount(assign, minlength=n_cells)
             sums = np.zeros((n_cells, x.shape[1]), dtype=np.float64)
-            np.add.at(sums, assign, x)
+            kernels.add_rows(sums, assign, x)
             filled = counts > 0  # an empty cell keeps its centroid
             cents[filled] = (sums[filled] / counts[filled, None]).astype(np.float32)
         self.centroids[:] = cents
