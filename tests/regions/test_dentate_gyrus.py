@@ -98,3 +98,12 @@ def test_winners_are_the_k_largest_positive_drives_and_a_tag_restores_the_code()
         tag = dg.tag(units)
         assert tag.shape == (12,) and (tag[len(units) :] == -1).all()
         np.testing.assert_array_equal(dg.expand(tag), dg.step(x))
+
+
+def test_the_drive_skips_silent_inputs_and_equals_the_projection():
+    from littlebrain.regions.dentate_gyrus import _drive
+
+    dg = DentateGyrus(DentateGyrusConfig(input_dim=50, n_units=300), np.random.default_rng(1))
+    x = np.random.default_rng(2).random(50).astype(np.float32)
+    x[np.random.default_rng(3).random(50) < 0.8] = 0.0  # mostly silent, like Snake's retina
+    np.testing.assert_allclose(_drive(dg._by_input, x), dg.weights @ x, rtol=1e-5, atol=1e-6)

@@ -117,12 +117,10 @@ class Striatum(Region):
     def replay(self, code: np.ndarray, action: int, value: float) -> float:
         """Consolidation: move Q(s, a) towards the hippocampus's value; returns the error."""
         code, mass = self._check(code)
-        error = float(value - self.weights[action] @ code)
-        if not self.frozen and mass > 0:
-            row = self.weights[action : action + 1]  # only this row moves: the others stay
-            step = self.config.replay_learning_rate * error
-            _add_scaled(row, code[None, :], step, mass, self.config.max_weight)
-        return error
+        if self.frozen or mass == 0:
+            return float(value - self.weights[action] @ code)
+        lr, max_weight = self.config.replay_learning_rate, self.config.max_weight
+        return _replay_row(self.weights[action], code, value, lr, mass, max_weight)
 
     def reset_episode(self) -> None:
         self.trace[:] = 0.0
@@ -164,3 +162,25 @@ def _decay_and_tag(trace, visits, decay, code, action, mass, count):  # pragma: 
     if count:
         for i in range(code.shape[0]):
             visits[action, i] += abs(code[i]) / peak
+
+
+@numba.njit(cache=True)
+def _replay_row(row, code, value, lr, mass, max_weight):  # pragma: no cover - compiled
+    """Consolidation of one memory: error = value - row . code (summed in order), then
+    row += lr * error * code / mass and the row's synaptic scaling, as `_add_scaled` does it;
+    returns the error. Only the replayed action's row moves: the others stay."""
+    prediction = 0.0
+    for i in range(code.shape[0]):
+        prediction += row[i] * code[i]
+    error = value - prediction
+    step = lr * error
+    peak = 0.0
+    for i in range(code.shape[0]):
+        w = row[i] + step * code[i] / mass
+        row[i] = w
+        peak = max(peak, abs(w))
+    if peak > max_weight:
+        factor = max_weight / peak
+        for i in range(code.shape[0]):
+            row[i] *= factor
+    return error
