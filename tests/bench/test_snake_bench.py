@@ -19,7 +19,7 @@ def test_suite_runs_resumes_and_reports(tmp_path, capsys):
         "snake",
         "--methods",
         "random",
-        "no-novelty",
+        "littlebrain-egocentric",
         "--steps",
         "400",
         "--seeds",
@@ -36,7 +36,7 @@ def test_suite_runs_resumes_and_reports(tmp_path, capsys):
     finished = runs / "random-400" / "seed1" / "summary.json"
     stamp = finished.stat().st_mtime_ns
     # an interrupted littlebrain run: its summary says unfinished, so it resumes
-    interrupted = runs / "no-novelty-400" / "seed0" / "summary.json"
+    interrupted = runs / "littlebrain-egocentric-400" / "seed0" / "summary.json"
     summary = json.loads(interrupted.read_text())
     interrupted.write_text(json.dumps({**summary, "finished": False}))
     assert main(argv) == 0
@@ -45,18 +45,18 @@ def test_suite_runs_resumes_and_reports(tmp_path, capsys):
     assert finished.stat().st_mtime_ns == stamp, "a finished run is never redone"
     table = (out / "README.md").read_text()
     assert "| random (random policy) | 400 | 2 |" in table
-    assert "no-novelty" in table and "littlebrain bench snake" in table
+    assert "littlebrain-egocentric" in table and "littlebrain bench snake" in table
     with open(out / "runs.csv", newline="") as file:
         rows = list(csv.DictReader(file))
     assert sorted((r["method"], r["seed"]) for r in rows) == [
-        ("no-novelty", "0"),
-        ("no-novelty", "1"),
+        ("littlebrain-egocentric", "0"),
+        ("littlebrain-egocentric", "1"),
         ("random", "0"),
         ("random", "1"),
     ]
     assert (out / "learning_curves.png").is_file()
     assert (out / "best_episode.gif").read_bytes()[:6] == b"GIF89a"
-    assert "best_episode.gif" in table
+    assert "best_episode.gif" in table and "littlebrain-egocentric, seed" in table
     assert len(list((out / "raw").glob("*.metrics.csv"))) == 4
 
 

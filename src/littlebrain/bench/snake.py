@@ -378,18 +378,14 @@ def write_report(root: Path, out: Path, command: str) -> Path:
 def write_best_episode_gif(
     runs: list[dict[str, Any]], rows: list[dict[str, Any]], path: Path, episodes: int = 10
 ) -> str | None:
-    """The best littlebrain variant's best seed, reloaded from its last checkpoint, plays
+    """The whole brain's best view (ablations aside: the GIF shows littlebrain, not a brain
+    with a region taken out), its best seed reloaded from its last checkpoint, plays
     `episodes` fresh episodes (still learning online, as always); the best one becomes a GIF."""
     from PIL import Image
 
     from littlebrain.checkpoint import load_checkpoint
 
-    ours = [
-        r
-        for r in rows
-        if METHODS.get(r["method"], Method("", "", kind="sb3")).kind == "brain"
-        and r["method"] != "random"
-    ]
+    ours = [r for r in rows if r["method"] in ("littlebrain", "littlebrain-egocentric")]
     if not ours:
         return None
     best = max(ours, key=lambda r: r["mean_last_100"])
