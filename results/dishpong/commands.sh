@@ -7,5 +7,8 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 R="--runs runs/bench/dishpong --out results/dishpong"
 littlebrain bench dishpong --methods littlebrain-stimulus littlebrain-silent littlebrain-no_feedback littlebrain-rest littlebrain-no-predictor random --seeds 10 --workers 2 $R
 littlebrain bench dishpong --methods dqn-reward a2c-reward ppo-reward --seeds 5 --workers 2 $R
+# session 5, commit c9d6ebd: littlebrain's five conditions again with the new defaults (session
+# 3's littlebrain runs moved out of runs/bench/dishpong first)
+littlebrain bench dishpong --methods littlebrain-stimulus littlebrain-silent littlebrain-no_feedback littlebrain-rest littlebrain-no-predictor --seeds 10 --workers 2 $R
 # the report alone:
 littlebrain bench dishpong --report $R

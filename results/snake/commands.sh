@@ -14,5 +14,12 @@ littlebrain bench snake --methods no-hippocampus no-striatum with-cortex no-nove
 littlebrain bench snake --methods dqn-shaped-egocentric ppo-shaped-egocentric --seeds 1 --workers 2 $R
 # session 4, commit 0eddcef (baselines and world as at 6add2b5; only the worker pool was refactored): seeds 1 and 2
 littlebrain bench snake --methods dqn-sparse-egocentric ppo-sparse-egocentric dqn-shaped-egocentric ppo-shaped-egocentric --seeds 3 --workers 2 $R
+# session 5, commit 9efdf90 (baselines' code as at 6add2b5): the 2M-step baselines, seed 0 first
+littlebrain bench snake --methods dqn-sparse-egocentric ppo-sparse-egocentric dqn-shaped-egocentric ppo-shaped-egocentric --steps 2000000 --seeds 1 --workers 1 $R
+# session 5, commit c9d6ebd (the default brain's new exploration, code readout and search; the
+# runs of session 2's brain were moved out of runs/bench/snake to make room)
+littlebrain bench snake --methods littlebrain-egocentric --steps 200000 --seeds 5 --workers 2 $R
+littlebrain bench snake --methods no-hippocampus no-striatum with-cortex no-novelty no-predictor --steps 200000 --seeds 2 --workers 2 $R
+littlebrain bench snake --methods littlebrain --steps 200000 --seeds 5 --workers 2 $R
 # the report alone:
 littlebrain bench snake --report $R

@@ -432,12 +432,17 @@ def plot_curves(runs: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(9, 5), dpi=120)
+    fig, ax = plt.subplots(figsize=(10, 6), dpi=120)
     groups: dict[str, list[dict[str, Any]]] = {}
     for run in runs:
         groups.setdefault(f"{run['method']} ({run['budget']:,})", []).append(run)
-    for label, members in sorted(groups.items()):
+    colours = plt.get_cmap("tab20").colors  # 20 distinct colours: one per curve
+    for index, (label, members) in enumerate(sorted(groups.items())):
         budget = members[0]["budget"]
+        method = METHODS.get(members[0]["method"])
+        # deep RL dashed, littlebrain and its ablations solid
+        style = "--" if method is not None and method.kind == "sb3" else "-"
+        colour = colours[index % len(colours)]
         grid = np.linspace(budget / 100, budget, 100)
         curves = [
             np.interp(grid, r["step"], rolling_mean(r["score"], 100))
@@ -445,9 +450,10 @@ def plot_curves(runs: list[dict[str, Any]], path: Path) -> None:
             if len(r["step"])
         ]
         mean = np.mean(curves, axis=0)
-        ax.plot(grid, mean, label=f"{label}, {len(curves)} seeds")
+        ax.plot(grid, mean, style, color=colour, label=f"{label}, {len(curves)} seeds")
         if len(curves) > 1:
-            ax.fill_between(grid, np.min(curves, axis=0), np.max(curves, axis=0), alpha=0.15)
+            low, high = np.min(curves, axis=0), np.max(curves, axis=0)
+            ax.fill_between(grid, low, high, color=colour, alpha=0.12)
     ax.set_xscale("log")
     ax.set_xlabel("environment steps")
     ax.set_ylabel("score (mean of last 100 episodes)")

@@ -1,7 +1,7 @@
 r"""The default little brain, wired like the diagram:
 
     observation -> Retina -> Cortex [-> Reservoir] = state code
-    state code -> Dentate gyrus -> Striatum (habits) --------------\
+    state code -> Dentate gyrus (+ the code) -> Striatum (habits) -\
     state code -> Hippocampus (episodic values, novelty) ----------+-> arbitration -> action
     feedback -> Neuromodulators: dopamine -> Striatum, outcome -> Hippocampus replay,
                                  novelty (from the Hippocampus) -> exploration
