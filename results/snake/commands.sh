@@ -21,5 +21,8 @@ littlebrain bench snake --methods dqn-sparse-egocentric ppo-sparse-egocentric dq
 littlebrain bench snake --methods littlebrain-egocentric --steps 200000 --seeds 5 --workers 2 $R
 littlebrain bench snake --methods no-hippocampus no-striatum with-cortex no-novelty no-predictor --steps 200000 --seeds 2 --workers 2 $R
 littlebrain bench snake --methods littlebrain --steps 200000 --seeds 5 --workers 2 $R
+# session 5, commit c9d6ebd (baselines' code unchanged): the rest of seed 0 at 2M steps (PPO sparse
+# finished in the session; the shaped runs were still to come)
+littlebrain bench snake --methods ppo-sparse-egocentric dqn-shaped-egocentric ppo-shaped-egocentric --steps 2000000 --seeds 1 --workers 1 $R
 # the report alone:
 littlebrain bench snake --report $R
