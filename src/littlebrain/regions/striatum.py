@@ -117,10 +117,9 @@ class Striatum(Region):
     def replay(self, code: np.ndarray, action: int, value: float) -> float:
         """Consolidation: move Q(s, a) towards the hippocampus's value; returns the error."""
         code, mass = self._check(code)
-        if self.frozen or mass == 0:
-            return float(value - self.weights[action] @ code)
         lr, max_weight = self.config.replay_learning_rate, self.config.max_weight
-        return _replay_row(self.weights[action], code, value, lr, mass, max_weight)
+        learn = not self.frozen and mass > 0
+        return _replay_row(self.weights[action], code, value, lr, mass, max_weight, learn)
 
     def reset_episode(self) -> None:
         self.trace[:] = 0.0
@@ -165,14 +164,16 @@ def _decay_and_tag(trace, visits, decay, code, action, mass, count):  # pragma: 
 
 
 @numba.njit(cache=True)
-def _replay_row(row, code, value, lr, mass, max_weight):  # pragma: no cover - compiled
-    """Consolidation of one memory: error = value - row . code (summed in order), then
-    row += lr * error * code / mass and the row's synaptic scaling, as `_add_scaled` does it;
-    returns the error. Only the replayed action's row moves: the others stay."""
+def _replay_row(row, code, value, lr, mass, max_weight, learn):  # pragma: no cover - compiled
+    """Consolidation of one memory: error = value - row . code (summed in order), then, with
+    `learn`, row += lr * error * code / mass and the row's synaptic scaling, as `_add_scaled`
+    does it; returns the error. Only the replayed action's row moves: the others stay."""
     prediction = 0.0
     for i in range(code.shape[0]):
         prediction += row[i] * code[i]
     error = value - prediction
+    if not learn:
+        return error
     step = lr * error
     peak = 0.0
     for i in range(code.shape[0]):
