@@ -103,12 +103,49 @@ def test_replay_rescales_only_the_row_it_moved():
     assert np.array_equal(striatum.weights[0], [1.0, -2.0, 3.0])
 
 
+def test_a_batch_replay_equals_one_replay_after_another_to_the_bit():
+    # the brain's consolidation hands over binary units (padded with -1) and a dense part
+    rng = np.random.default_rng(11)
+    n_binary, n_dense, n_actions = 30, 7, 3
+    batch, single = (Striatum(n_binary + n_dense, n_actions, StriatumConfig()) for _ in range(2))
+    for _ in range(50):
+        units = np.full((2, 5), -1, dtype=np.int32)
+        for row in units:
+            active = np.sort(rng.choice(n_binary, size=rng.integers(0, 6), replace=False))
+            row[: len(active)] = active
+        dense = rng.normal(size=(2, n_dense)).astype(np.float32)
+        actions, values = rng.integers(n_actions, size=2), rng.normal(size=2).astype(np.float32)
+        errors = batch.replay_many(units, dense, actions, values)
+        for m in range(2):
+            code = np.zeros(n_binary)
+            code[units[m][units[m] >= 0]] = 1.0
+            code = np.concatenate([code, dense[m]])
+            assert errors[m] == single.replay(code, int(actions[m]), float(values[m]))
+        assert np.array_equal(batch.weights, single.weights)
+    assert np.abs(batch.weights).max() > 0
+
+
 def test_bad_inputs_and_settings():
     striatum = Striatum(3, 2, StriatumConfig())
     with pytest.raises(ObservationError, match="code of 3"):
         striatum.values(np.ones(4))
     with pytest.raises(ObservationError, match="NaN"):
         striatum.tag(np.array([0.0, np.nan, 1.0]), 0)
+    with pytest.raises(ObservationError, match="code of 3"):
+        striatum.replay(np.ones(2), 0, value=1.0)
+    with pytest.raises(ObservationError, match="NaN"):
+        striatum.replay(np.array([0.0, np.inf, 1.0]), 0, value=1.0)
+    no_units, one = np.zeros((1, 0), dtype=np.int32), np.ones((1, 1))
+    for units in ([[2]], [[1, 0]], [[1, 1]], [[-2]]):
+        with pytest.raises(ObservationError, match=r"units must be ascending, in \[0, 2\)"):
+            striatum.replay_many(np.array(units), one, np.array([0]), np.array([1.0]))
+    with pytest.raises(ObservationError, match="actions must lie"):
+        striatum.replay_many(no_units, np.ones((1, 3)), np.array([2]), np.array([1.0]))
+    with pytest.raises(ObservationError, match="dense"):
+        striatum.replay_many(no_units, np.ones((1, 4)), np.array([0]), np.array([1.0]))
+    with pytest.raises(ObservationError, match="NaN"):
+        striatum.replay_many(no_units, np.ones((1, 3)), np.array([0]), np.array([np.nan]))
+    assert np.all(striatum.weights == 0), "a refused replay changes nothing"
     with pytest.raises(ConfigError, match="discount"):
         StriatumConfig(discount=1.0)
 

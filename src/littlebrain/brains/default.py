@@ -272,10 +272,8 @@ class DefaultBrain(Brain):
         if self.frozen or self.striatum is None or self.config.consolidation_per_step == 0:
             return
         sampled = self.hippocampus.sample_valued(self.config.consolidation_per_step, self.rng)
-        memories = zip(sampled.keys, sampled.actions, sampled.values, sampled.tags, strict=True)
-        for key, action, value, tag in memories:
-            cues = self.striatal_input(self.dentate_gyrus.expand(tag, np.float64), key)
-            self.striatum.replay(cues, int(action), float(value))
+        keys = sampled.keys if self.config.striatum_reads_code else sampled.keys[:, :0]
+        self.striatum.replay_many(sampled.tags, keys, sampled.actions, sampled.values)
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore every region. A checkpoint from before the memories kept their dentate gyrus

@@ -31,6 +31,7 @@ import numpy as np
 from littlebrain.config import check
 from littlebrain.errors import ObservationError
 from littlebrain.region import Region
+from littlebrain.regions._pairwise import abs_sum_and_peak
 
 
 @dataclass(frozen=True)
@@ -116,10 +117,54 @@ class Striatum(Region):
 
     def replay(self, code: np.ndarray, action: int, value: float) -> float:
         """Consolidation: move Q(s, a) towards the hippocampus's value; returns the error."""
-        code, mass = self._check(code)
+        code = np.asarray(code, dtype=np.float64)
+        if code.shape != (self.n_inputs,):
+            raise ObservationError(f"striatum expects a code of {self.n_inputs}, got {code.shape}")
+        no_units = np.zeros((1, 0), dtype=np.int32)
+        return float(
+            self.replay_many(no_units, code[None], np.array([action]), np.array([value]))[0]
+        )
+
+    def replay_many(
+        self, units: np.ndarray, dense: np.ndarray, actions: np.ndarray, values: np.ndarray
+    ) -> np.ndarray:
+        """`replay` of a batch of memories, one after another, each input given in two parts:
+        binary inputs on at a row of `units` (ascending indices, -1 for padding), then the row
+        of `dense` as the last inputs. The input is never built in Python, and only the inputs
+        that are on are read and changed: a few memories a step cost more in allocation and
+        calls than in arithmetic. Returns the errors; a bad batch is refused as a whole."""
+        units, dense = np.asarray(units), np.asarray(dense)
+        actions, values = np.asarray(actions), np.asarray(values)
+        n = len(actions)
+        if (
+            units.ndim != 2
+            or dense.ndim != 2
+            or dense.shape[1] > self.n_inputs
+            or units.dtype.kind not in "iu"
+            or actions.dtype.kind not in "iu"
+            or len(units) != n
+            or len(dense) != n
+            or values.shape != (n,)
+            or actions.shape != (n,)
+        ):
+            raise ObservationError(
+                f"striatum replay: units (n, k) and actions (n,) of integers, dense (n, d <= "
+                f"{self.n_inputs}) and values (n,), got {units.shape}, {dense.shape}, "
+                f"{actions.shape}, {values.shape}"
+            )
         lr, max_weight = self.config.replay_learning_rate, self.config.max_weight
-        learn = not self.frozen and mass > 0
-        return _replay_row(self.weights[action], code, value, lr, mass, max_weight, learn)
+        args = (self.weights, units, dense, actions, values, lr, max_weight, not self.frozen)
+        errors, refusal = _replay_many(*args)
+        if refusal:
+            n_binary = self.n_inputs - dense.shape[1]
+            raise ObservationError(
+                {
+                    1: f"striatum replay: actions must lie in [0, {self.n_actions})",
+                    2: f"striatum replay: units must be ascending, in [0, {n_binary}), or -1",
+                    3: "striatum replay: NaN or infinite inputs or values",
+                }[refusal]
+            )
+        return errors
 
     def reset_episode(self) -> None:
         self.trace[:] = 0.0
@@ -164,24 +209,57 @@ def _decay_and_tag(trace, visits, decay, code, action, mass, count):  # pragma: 
 
 
 @numba.njit(cache=True)
-def _replay_row(row, code, value, lr, mass, max_weight, learn):  # pragma: no cover - compiled
-    """Consolidation of one memory: error = value - row . code (summed in order), then, with
-    `learn`, row += lr * error * code / mass and the row's synaptic scaling, as `_add_scaled`
-    does it; returns the error. Only the replayed action's row moves: the others stay."""
-    prediction = 0.0
-    for i in range(code.shape[0]):
-        prediction += row[i] * code[i]
-    error = value - prediction
-    if not learn:
-        return error
-    step = lr * error
-    peak = 0.0
-    for i in range(code.shape[0]):
-        w = row[i] + step * code[i] / mass
-        row[i] = w
-        peak = max(peak, abs(w))
-    if peak > max_weight:
-        factor = max_weight / peak
-        for i in range(code.shape[0]):
-            row[i] *= factor
-    return error
+def _replay_many(weights, units, dense, actions, values, lr, max_weight, learn):  # pragma: no cover
+    """Consolidation of each memory in turn: error = value - W[a] . x, then, with `learn`,
+    W[a] += lr * error * x / |x|_1 and the row's synaptic scaling, as `_add_scaled` does it.
+    x is written into one buffer (binary inputs, then the dense ones) so that |x|_1 adds as
+    NumPy's np.abs(x).sum() does; the dot product adds the inputs that are on in order, which
+    is the full sum to the bit (the others add zeros). Only the replayed action's row moves.
+    Returns (errors, 0), or (nothing, why) for a batch refused before any change: 1 an action
+    out of range, 2 bad units, 3 a value or input that is not finite."""
+    n_binary = weights.shape[1] - dense.shape[1]
+    errors = np.empty(actions.shape[0])
+    for m in range(actions.shape[0]):
+        if actions[m] < 0 or actions[m] >= weights.shape[0]:
+            return errors[:0], 1
+        last = -1
+        for unit in units[m]:
+            if unit < -1 or unit >= n_binary or (unit >= 0 and unit <= last):
+                return errors[:0], 2
+            last = max(last, unit)
+        if not np.isfinite(values[m]) or not np.all(np.isfinite(dense[m])):
+            return errors[:0], 3
+    code = np.zeros(weights.shape[1])
+    on = np.empty(weights.shape[1], np.int64)
+    for m in range(actions.shape[0]):
+        n_on = 0
+        for unit in units[m]:
+            if unit >= 0:
+                code[unit] = 1.0
+                on[n_on] = unit
+                n_on += 1
+        for j in range(dense.shape[1]):
+            code[n_binary + j] = dense[m, j]
+            on[n_on] = n_binary + j
+            n_on += 1
+        mass = abs_sum_and_peak(code)[0]
+        row = weights[actions[m]]
+        prediction = 0.0
+        for i in on[:n_on]:
+            prediction += row[i] * code[i]
+        errors[m] = values[m] - prediction
+        if learn and mass > 0:
+            step = lr * errors[m]
+            for i in on[:n_on]:
+                row[i] = row[i] + step * code[i] / mass
+            peak = 0.0
+            for w in row:
+                peak = max(peak, abs(w))
+            if peak > max_weight:
+                factor = max_weight / peak
+                for i in range(row.shape[0]):
+                    row[i] *= factor
+        for unit in units[m]:
+            if unit >= 0:
+                code[unit] = 0.0
+    return errors, 0
