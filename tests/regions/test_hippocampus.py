@@ -471,3 +471,31 @@ def test_compiled_row_sums_are_numpys_add_at_to_the_bit():
     sums = np.zeros((9, 37))
     add_rows(sums, cells, x)
     assert sums.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("forget", [False, True])
+@pytest.mark.parametrize("older_sorted", [True, False])
+def test_compaction_in_place_is_the_stable_sort_of_the_kept_memories(forget, older_sorted):
+    # compaction used to gather every array through np.argsort(group, kind="stable"); the
+    # counting sort and the in-place move must give the same rows in the same slots
+    from littlebrain.regions._hippocampus_kernels import compaction_slots, move_rows
+
+    rng = np.random.default_rng(4)
+    n, sorted_end, n_groups = 3000, 2600, 40
+    group = rng.integers(n_groups, size=n)
+    if older_sorted:  # the usual case: only the recent part [sorted_end, n) is new
+        group[:sorted_end] = np.sort(group[:sorted_end])
+    keep = rng.random(n) > (0.1 if forget else 0.0)
+    kept = np.flatnonzero(keep)
+    order = kept[np.argsort(group[kept], kind="stable")]
+    new_slot, in_order = compaction_slots(group, keep, sorted_end, n_groups)
+    expected = np.full(n, -1)
+    expected[order] = np.arange(len(order))
+    assert np.array_equal(new_slot, expected)
+    assert in_order == older_sorted
+    if in_order:
+        for width in (0, 1, 7):
+            rows = rng.standard_normal((n, width)).astype(np.float32)
+            before = rows.copy()
+            move_rows(rows, new_slot, sorted_end)
+            assert np.array_equal(rows[: len(order)], before[order])

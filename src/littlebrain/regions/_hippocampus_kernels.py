@@ -205,3 +205,78 @@ def add_rows(sums, cells, x):  # pragma: no cover - compiled
         row = sums[cells[i]]
         for j in range(x.shape[1]):
             row[j] += np.float64(x[i, j])
+
+
+@numba.njit(cache=True)
+def compaction_slots(group, keep, sorted_end, n_groups):  # pragma: no cover - compiled
+    """New slot of every memory (-1: dropped): the kept ones in a stable sort by group, which a
+    counting sort gives in two passes. Within a group the older part [0, sorted_end) comes
+    first, then the recent memories, each in slot order, exactly as a stable argsort orders
+    them. Also returns whether the kept memories of the older part keep their order (they are
+    sorted by group), which lets `move_rows` work in place."""
+    n = group.shape[0]
+    count_old = np.zeros(n_groups, np.int64)
+    count_new = np.zeros(n_groups, np.int64)
+    for i in range(n):
+        if keep[i]:
+            if i < sorted_end:
+                count_old[group[i]] += 1
+            else:
+                count_new[group[i]] += 1
+    start = np.empty(n_groups, np.int64)
+    total = 0
+    for g in range(n_groups):
+        start[g] = total
+        total += count_old[g] + count_new[g]
+    seen_old = np.zeros(n_groups, np.int64)
+    seen_new = np.zeros(n_groups, np.int64)
+    new_slot = np.full(n, -1, np.int64)
+    in_order = True
+    last = -1
+    for i in range(n):
+        if not keep[i]:
+            continue
+        g = group[i]
+        if i < sorted_end:
+            new_slot[i] = start[g] + seen_old[g]
+            seen_old[g] += 1
+            in_order = in_order and new_slot[i] > last
+            last = new_slot[i]
+        else:
+            new_slot[i] = start[g] + count_old[g] + seen_new[g]
+            seen_new[g] += 1
+    return new_slot, in_order
+
+
+@numba.njit(cache=True)
+def move_rows(rows, new_slot, sorted_end):  # pragma: no cover - compiled
+    """rows[new_slot[i]] = rows[i] for every kept row, in place (rows beyond the kept ones are
+    left as they were), when the kept rows of [0, sorted_end) keep their order. First the kept
+    rows close up in order (each moves down or stays); then, from the last of the older rows
+    back to the first, each moves up to its slot, over rows already moved or the recent rows,
+    which wait in a small buffer. A gather into a new array would cost a fresh allocation the
+    size of the memory and twice the traffic."""
+    n, width = rows.shape
+    at = np.empty(n, np.int64)  # the new slot of the row now at each position
+    m = 0
+    n_old = 0
+    for i in range(n):
+        if new_slot[i] < 0:
+            continue
+        if m != i:
+            for j in range(width):
+                rows[m, j] = rows[i, j]
+        at[m] = new_slot[i]
+        m += 1
+        if i < sorted_end:
+            n_old += 1
+    recent = rows[n_old:m].copy()
+    for p in range(n_old - 1, -1, -1):
+        q = at[p]
+        if q != p:
+            for j in range(width):
+                rows[q, j] = rows[p, j]
+    for r in range(m - n_old):
+        q = at[n_old + r]
+        for j in range(width):
+            rows[q, j] = recent[r, j]

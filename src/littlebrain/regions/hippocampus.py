@@ -60,6 +60,7 @@ for consolidation, valued memories drawn at random with their tags (`Sampled`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -692,18 +693,25 @@ class Hippocampus(Region):
 
     def _compact(self, keep: np.ndarray | None = None) -> None:
         """Sort the kept memories by (cell, action) into slots [0, kept); renumber trajectory."""
-        n = self.size
-        kept = np.arange(n) if keep is None else np.flatnonzero(keep)
-        cells = self.cell_of[kept].astype(np.int64) if self.uses_ivf else 0
-        group = cells * self.config.n_actions + self.actions[kept]
-        order = kept[np.argsort(group, kind="stable")]  # stable: the older memory comes first
-        m = len(order)
+        n, n_actions = self.size, self.config.n_actions
+        keep = np.ones(n, dtype=bool) if keep is None else keep
+        cells = self.cell_of[:n].astype(np.int64) if self.uses_ivf else 0
+        group = cells * n_actions + self.actions[:n]
+        n_groups = max(self._n["n_cells"], 1) * n_actions
+        # stable: within a (cell, action) the older memory comes first
+        new_slot, in_order = kernels.compaction_slots(group, keep, self._n["sorted_end"], n_groups)
+        kept = np.flatnonzero(keep)
+        m = len(kept)
+        order = np.empty(m, dtype=np.int64)  # the slot each new slot is filled from
+        order[new_slot[kept]] = kept
         for name in _PER_MEMORY:
             array = getattr(self, name)
-            array[:m] = array[order]
+            if in_order:  # the usual case: only the recent part is new, or memories forgotten
+                rows = array[:n].reshape(n, math.prod(array.shape[1:]))  # a view
+                kernels.move_rows(rows, new_slot, self._n["sorted_end"])
+            else:  # the cells were just retrained
+                array[:m] = array[order]
             array[m:n] = 0  # forgotten rows are cleared, so the state does not keep them
-        new_slot = np.full(n, -1, dtype=np.int64)
-        new_slot[order] = np.arange(m)
         traj = new_slot[self.trajectory[: self._n["traj_len"]]]
         traj = traj[traj >= 0]  # pending steps forgotten because nothing else was left
         self.trajectory[: len(traj)] = traj
