@@ -200,6 +200,19 @@ def test_dopamine_is_the_prediction_error_and_exploration_rises_with_novelty():
     assert float(neuromodulators.novelty_average) == average
 
 
+def test_exploration_skips_actions_known_to_be_much_worse():
+    rng = np.random.default_rng(0)
+    q = np.array([1.0, 0.6, -1.0, 0.95])  # action 2 is known to end badly
+    careful = Neuromodulators(NeuromodulatorConfig(explore_within=0.5), 0.9)
+    assert {careful.choose(q, 1.0, rng) for _ in range(400)} == {0, 1, 3}
+    anywhere = Neuromodulators(NeuromodulatorConfig(explore_within=np.inf), 0.9)
+    assert {anywhere.choose(q, 1.0, rng) for _ in range(400)} == {0, 1, 2, 3}
+    # where nothing is known yet, every action is within reach
+    assert {careful.choose(np.zeros(4), 1.0, rng) for _ in range(400)} == {0, 1, 2, 3}
+    with pytest.raises(ConfigError, match="explore_within"):
+        NeuromodulatorConfig(explore_within=-0.1)
+
+
 def test_exploration_comes_in_bouts_and_ties_keep_the_last_action():
     rng = np.random.default_rng(0)
     neuromodulators = Neuromodulators(NeuromodulatorConfig(bout_max=50, perseverate=True), 0.9)
@@ -288,7 +301,7 @@ def test_a_checkpoint_from_before_the_memory_tags_loads_with_the_same_codes():
     env = gym.make("littlebrain/Snake-v0", view="egocentric")
     brain = DefaultBrain(env.observation_space, env.action_space, DefaultBrainConfig(), 0)
     observation, _ = env.reset(seed=0)
-    for _ in range(400):
+    for _ in range(1000):
         observation, reward, terminated, truncated, _ = env.step(brain.step(observation, 0.0))
         if terminated or truncated:
             brain.end_episode(observation, reward, terminated)

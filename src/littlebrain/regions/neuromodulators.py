@@ -8,6 +8,11 @@ Biology borrowed:
 - Novelty (a locus-coeruleus / cholinergic-like signal, Yu & Dayan 2005) raises exploration:
   epsilon = epsilon_min + epsilon_novelty * n / (n + n_bar),  n = distance of the state to its
   nearest memory, n_bar = a slow running average of n (so the signal adapts to the world's scale).
+- Exploration spares what is known to hurt: the random action is drawn among the actions valued
+  within `explore_within` of the best. In the basal ganglia, noise releases action channels
+  near their threshold; a channel held down because its action led to harm is not released by a
+  twitch (in deep RL, "action elimination", Zahavy et al. 2018). Where nothing is known yet
+  (all values near 0) every action can be drawn, as in plain epsilon-greedy.
 - Optionally (off by default), exploration comes in bouts (temporally extended epsilon-greedy,
   Dabney, Ostrovski & Barreto 2021): with probability epsilon a bout starts, a random action
   held for n ~ zeta(mu) steps (P(n) ~ n^-mu, at most n_max), as animals explore in runs rather
@@ -57,6 +62,13 @@ class NeuromodulatorConfig:
     striatal_weight: float = 1.0
     #: confidence of the prior "an action nobody knows is worth 0"
     prior_confidence: float = 0.01
+    #: an exploratory action is drawn among those valued within this much of the best (inf:
+    #: among all): a twitch explores what might be as good, not a move already known to kill.
+    #: With outcomes of size 1 (food, death, Atari's clipped rewards), 0.5 sets a move known to
+    #: end badly apart. Snake, egocentric, 200k steps, seeds 0-3: 27.8 / 25.8 / 29.0 / 27.0
+    #: against 22.6 / 20.8 (seeds 0-1) among all; 0.2 scored 27.6 / 26.8, 1.0 25.0 / 25.3;
+    #: DishPong (10 seeds) unchanged to the digit (session 6)
+    explore_within: float = 0.5
     #: exponent mu of the zeta law of exploration bout lengths (ez-greedy's mu = 2: most bouts
     #: are one step, about one in ten lasts ten steps or more)
     bout_exponent: float = 2.0
@@ -82,6 +94,7 @@ class NeuromodulatorConfig:
         check(0 <= self.frozen_epsilon <= 1, "frozen_epsilon must be in [0, 1]")
         check(self.bout_exponent > 1, "bout_exponent must be > 1 (a zeta law)")
         check(self.bout_max >= 1, "bout_max must be at least 1")
+        check(self.explore_within >= 0, "explore_within must be >= 0 (inf: explore among all)")
 
 
 class Neuromodulators(Region):
@@ -129,7 +142,11 @@ class Neuromodulators(Region):
             self.bout_left -= 1
             action = self.bout_action
         elif rng.random() < epsilon:
-            action = int(rng.integers(len(q)))
+            if math.isinf(self.config.explore_within):
+                action = int(rng.integers(len(q)))
+            else:
+                near = np.flatnonzero(q >= q.max() - self.config.explore_within)
+                action = int(near[rng.integers(len(near))])
             if self.config.bout_max > 1:
                 length = min(int(rng.zipf(self.config.bout_exponent)), self.config.bout_max)
                 self.bout_action, self.bout_left = action, length - 1
