@@ -60,7 +60,6 @@ for consolidation, valued memories drawn at random with their tags (`Sampled`).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -707,7 +706,7 @@ class Hippocampus(Region):
         for name in _PER_MEMORY:
             array = getattr(self, name)
             if in_order:  # the usual case: only the recent part is new, or memories forgotten
-                rows = array[:n].reshape(n, math.prod(array.shape[1:]))  # a view
+                rows = array[:n] if array.ndim == 2 else array[:n, None]  # views, moved in place
                 kernels.move_rows(rows, new_slot, self._n["sorted_end"])
             else:  # the cells were just retrained
                 array[:m] = array[order]

@@ -129,10 +129,11 @@ class Striatum(Region):
         self, units: np.ndarray, dense: np.ndarray, actions: np.ndarray, values: np.ndarray
     ) -> np.ndarray:
         """`replay` of a batch of memories, one after another, each input given in two parts:
-        binary inputs on at a row of `units` (ascending indices, -1 for padding), then the row
-        of `dense` as the last inputs. The input is never built in Python, and only the inputs
-        that are on are read and changed: a few memories a step cost more in allocation and
-        calls than in arithmetic. Returns the errors; a bad batch is refused as a whole."""
+        binary inputs, 1 at the indices in a row of `units` (ascending, -1 for padding) and 0
+        elsewhere, then the row of `dense` as the last inputs. The input is never built in
+        Python, and only the inputs that are on are read and changed: a few memories a step
+        cost more in allocation and calls than in arithmetic. Returns the errors; a bad batch
+        is refused as a whole."""
         units, dense = np.asarray(units), np.asarray(dense)
         actions, values = np.asarray(actions), np.asarray(values)
         n = len(actions)
