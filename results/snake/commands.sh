@@ -24,5 +24,13 @@ littlebrain bench snake --methods littlebrain --steps 200000 --seeds 5 --workers
 # session 5, commit c9d6ebd (baselines' code unchanged): the rest of seed 0 at 2M steps (PPO sparse
 # finished in the session; the shaped runs were still to come)
 littlebrain bench snake --methods ppo-sparse-egocentric dqn-shaped-egocentric ppo-shaped-egocentric --steps 2000000 --seeds 1 --workers 1 $R
+# session 6, commit c9f9b1f (exploration among the actions valued within 0.5 of the best; the
+# runs of session 5's brain were moved out of runs/bench/snake to runs/archive-s5/snake)
+littlebrain bench snake --methods littlebrain-egocentric --steps 200000 --seeds 5 --workers 2 $R
+littlebrain bench snake --methods no-hippocampus no-striatum with-cortex no-novelty no-predictor --steps 200000 --seeds 2 --workers 2 $R
+littlebrain bench snake --methods littlebrain --steps 200000 --seeds 5 --workers 2 $R
+# session 6, worktree at c9d6ebd (baselines' code unchanged since 6add2b5): the 2M-step
+# baselines, seeds 0-2 (resumes at run granularity; runs still missing are listed in README)
+littlebrain bench snake --methods dqn-sparse-egocentric ppo-sparse-egocentric dqn-shaped-egocentric ppo-shaped-egocentric --steps 2000000 --seeds 3 --workers 2 $R
 # the report alone:
 littlebrain bench snake --report $R
