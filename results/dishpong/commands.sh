@@ -10,5 +10,8 @@ littlebrain bench dishpong --methods dqn-reward a2c-reward ppo-reward --seeds 5 
 # session 5, commit c9d6ebd: littlebrain's five conditions again with the new defaults (session
 # 3's littlebrain runs moved out of runs/bench/dishpong first)
 littlebrain bench dishpong --methods littlebrain-stimulus littlebrain-silent littlebrain-no_feedback littlebrain-rest littlebrain-no-predictor --seeds 10 --workers 2 $R
+# session 6, commit c9f9b1f: littlebrain's five conditions with the new exploration (session 5's
+# runs moved to runs/archive-s5/dishpong; every result but the CPU seconds came out the same)
+littlebrain bench dishpong --methods littlebrain-stimulus littlebrain-silent littlebrain-no_feedback littlebrain-rest littlebrain-no-predictor --seeds 10 --workers 2 $R
 # the report alone:
 littlebrain bench dishpong --report $R
