@@ -10,14 +10,20 @@ import numpy as np
 
 @numba.njit(cache=True)
 def abs_sum_and_peak(values):  # pragma: no cover - compiled
-    """(sum |v|, max |v|); the sum adds exactly as NumPy's pairwise summation does (tested
-    against np.abs(v).sum() in tests/regions/test_homeostasis.py): plain below 8
-    values, eight interleaved partial sums up to 128, and above that the sum of the two halves
-    (cut at a multiple of 8), each summed the same way. The halving is walked with a stack:
-    Numba's cache cannot hold a recursive function."""
+    """(sum |v|, max |v|), the sum as `abs_sum` adds it."""
     peak = 0.0
     for v in values:
         peak = max(peak, abs(v))
+    return abs_sum(values), peak
+
+
+@numba.njit(cache=True)
+def abs_sum(values):  # pragma: no cover - compiled
+    """sum |v|, added exactly as NumPy's pairwise summation does (tested against
+    np.abs(v).sum() in tests/regions/test_homeostasis.py): plain below 8 values, eight
+    interleaved partial sums up to 128, and above that the sum of the two halves (cut at a
+    multiple of 8), each summed the same way. The halving is walked with a stack: Numba's cache
+    cannot hold a recursive function."""
     # (start, length, 1 = add the two sums on top); 64 rows hold any array that fits in memory
     tasks = np.empty((64, 3), np.int64)
     sums = np.empty(64, values.dtype)
@@ -40,7 +46,7 @@ def abs_sum_and_peak(values):  # pragma: no cover - compiled
             tasks[n_tasks + 1, 2] = 0
             tasks[n_tasks + 2, 0], tasks[n_tasks + 2, 1], tasks[n_tasks + 2, 2] = lo, half, 0
             n_tasks += 3  # the first half comes off first, its sum lands below the second's
-    return sums[0], peak
+    return sums[0]
 
 
 @numba.njit(cache=True)

@@ -699,16 +699,17 @@ class Hippocampus(Region):
         n_groups = max(self._n["n_cells"], 1) * n_actions
         # stable: within a (cell, action) the older memory comes first
         new_slot, in_order = kernels.compaction_slots(group, keep, self._n["sorted_end"], n_groups)
-        kept = np.flatnonzero(keep)
-        m = len(kept)
-        order = np.empty(m, dtype=np.int64)  # the slot each new slot is filled from
-        order[new_slot[kept]] = kept
+        m = int(np.count_nonzero(keep))
+        if not in_order:  # the cells were just retrained: gather through the new order
+            kept = np.flatnonzero(keep)
+            order = np.empty(m, dtype=np.int64)  # the slot each new slot is filled from
+            order[new_slot[kept]] = kept
         for name in _PER_MEMORY:
             array = getattr(self, name)
             if in_order:  # the usual case: only the recent part is new, or memories forgotten
                 rows = array[:n] if array.ndim == 2 else array[:n, None]  # views, moved in place
                 kernels.move_rows(rows, new_slot, self._n["sorted_end"])
-            else:  # the cells were just retrained
+            else:
                 array[:m] = array[order]
             array[m:n] = 0  # forgotten rows are cleared, so the state does not keep them
         traj = new_slot[self.trajectory[: self._n["traj_len"]]]

@@ -142,11 +142,9 @@ class Neuromodulators(Region):
             self.bout_left -= 1
             action = self.bout_action
         elif rng.random() < epsilon:
-            if math.isinf(self.config.explore_within):
-                action = int(rng.integers(len(q)))
-            else:
-                near = np.flatnonzero(q >= q.max() - self.config.explore_within)
-                action = int(near[rng.integers(len(near))])
+            # inf keeps every action: the same draw as choosing among all
+            near = np.flatnonzero(q >= q.max() - self.config.explore_within)
+            action = int(near[rng.integers(len(near))])
             if self.config.bout_max > 1:
                 length = min(int(rng.zipf(self.config.bout_exponent)), self.config.bout_max)
                 self.bout_action, self.bout_left = action, length - 1

@@ -31,7 +31,7 @@ import numpy as np
 from littlebrain.config import check
 from littlebrain.errors import ObservationError
 from littlebrain.region import Region
-from littlebrain.regions._pairwise import abs_sum_and_peak
+from littlebrain.regions._pairwise import abs_sum
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,7 @@ def _replay_many(weights, units, dense, actions, values, lr, max_weight, learn):
             code[n_binary + j] = dense[m, j]
             on[n_on] = n_binary + j
             n_on += 1
-        mass = abs_sum_and_peak(code)[0]
+        mass = abs_sum(code)
         row = weights[actions[m]]
         prediction = 0.0
         for i in on[:n_on]:
