@@ -12,8 +12,8 @@ Rules, one per event:
     store:   on every step, memory m = (key s_t, action a_t), merged into an identical (s, a)
     replay:  on an outcome r (any non-zero feedback, or an episode's end) walk the trajectory
              since the last outcome backwards: G_i = r * gamma^(n-1-i), then
-             Q_m <- max(Q_m, G_i)                              (update="max", MFEC; default)
-             Q_m <- mean of all returns written to m           (update="mean", stochastic worlds)
+             Q_m <- mean of all returns written to m           (update="mean"; default)
+             Q_m <- max(Q_m, G_i)                              (update="max", MFEC)
     recall:  Q(s, a) = mean of Q over the k nearest valued memories of action a
              (the value of an identical memory where one exists); novelty = distance to the
              nearest memory of any action
@@ -114,8 +114,13 @@ class HippocampusConfig:
     kernel_delta: float = 1e-3
     #: gamma of the replayed returns
     discount: float = 0.99
-    #: "max" (Q = best return seen, MFEC) or "mean" (Q = average return)
-    update: str = "max"
+    #: "mean" (Q = average return) or "max" (Q = best return seen, MFEC). The best return is
+    #: the value only where the world is deterministic; where chance decides (food placement,
+    #: a serve's angle) it remembers the luckiest outcome of a risky move. Snake (egocentric,
+    #: 200k steps, seeds 0-4): 30.3 / 28.5 / 27.1 / 28.8 / 27.0 with "mean" against 27.8 /
+    #: 25.8 / 29.0 / 27.0 / 27.1 with "max"; DishPong (stimulus, 10 seeds): rallies of tens
+    #: of hits in the last 15 minutes of 5 sessions, none with "max" (session 7)
+    update: str = "mean"
     #: "lru" (least recently used) or "least_valuable" (smallest |Q|, then least recently used)
     forgetting: str = "lru"
     #: share of the capacity forgotten at once when the memory is full
