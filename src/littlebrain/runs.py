@@ -96,8 +96,10 @@ def _git_commit() -> str | None:
             timeout=5,
             check=True,
         ).stdout.strip()
+        # the code that ran (the package and the baselines beside it), not results written since
+        code = [str(here), str(here.parent.parent / "baselines")]
         dirty = subprocess.run(
-            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no", "--", *code],
             capture_output=True,
             text=True,
             timeout=5,
