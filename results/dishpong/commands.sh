@@ -13,5 +13,9 @@ littlebrain bench dishpong --methods littlebrain-stimulus littlebrain-silent lit
 # session 6, commit c9f9b1f: littlebrain's five conditions with the new exploration (session 5's
 # runs moved to runs/archive-s5/dishpong; every result but the CPU seconds came out the same)
 littlebrain bench dishpong --methods littlebrain-stimulus littlebrain-silent littlebrain-no_feedback littlebrain-rest littlebrain-no-predictor --seeds 10 --workers 2 $R
+# session 7, commit fa42a73 (episodic values: the mean return; a rally cut by the session's end
+# counts): every run again, session 6's moved to runs/archive-s6/dishpong
+littlebrain bench dishpong --methods littlebrain-stimulus littlebrain-silent littlebrain-no_feedback littlebrain-rest littlebrain-no-predictor random --seeds 10 --workers 2 $R
+littlebrain bench dishpong --methods dqn-reward a2c-reward ppo-reward --seeds 5 --workers 2 $R
 # the report alone:
 littlebrain bench dishpong --report $R

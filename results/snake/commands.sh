@@ -32,5 +32,13 @@ littlebrain bench snake --methods littlebrain --steps 200000 --seeds 5 --workers
 # session 6, worktree at c9d6ebd (baselines' code unchanged since 6add2b5): the 2M-step
 # baselines, seeds 0-2 (resumes at run granularity; runs still missing are listed in README)
 littlebrain bench snake --methods dqn-sparse-egocentric ppo-sparse-egocentric dqn-shaped-egocentric ppo-shaped-egocentric --steps 2000000 --seeds 3 --workers 2 $R
+# session 7, commit fa42a73 (episodic values: the mean return, not the best; the runs of
+# session 6's brain were moved out of runs/bench/snake to runs/archive-s6/snake)
+littlebrain bench snake --methods littlebrain-egocentric --steps 200000 --seeds 5 --workers 2 $R
+littlebrain bench snake --methods no-hippocampus no-striatum with-cortex no-novelty no-predictor --steps 200000 --seeds 2 --workers 2 $R
+littlebrain bench snake --methods littlebrain --steps 200000 --seeds 5 --workers 2 $R
+# session 7, worktree at c9d6ebd again: the 2M-step suite resumed (PPO sparse seeds 1-2 and the
+# shaped runs; an interrupted run starts over)
+littlebrain bench snake --methods dqn-sparse-egocentric ppo-sparse-egocentric dqn-shaped-egocentric ppo-shaped-egocentric --steps 2000000 --seeds 3 --workers 2 $R
 # the report alone:
 littlebrain bench snake --report $R
