@@ -70,6 +70,11 @@ METHODS: dict[str, Method] = {
             "littlebrain without the predictor, stimulus condition",
             brain_config={"ablate": ["predictor"]},
         ),
+        Method(
+            "littlebrain-no-hippocampus",
+            "littlebrain without the hippocampus, stimulus condition",
+            brain_config={"ablate": ["hippocampus"]},
+        ),
         Method("random", "random policy (chance), stimulus condition", brain="random"),
         *(
             Method(f"{a}-reward", f"SB3 {a.upper()} given +1 hit / -1 miss", kind="sb3", algo=a)
