@@ -17,5 +17,7 @@ littlebrain bench dishpong --methods littlebrain-stimulus littlebrain-silent lit
 # counts): every run again, session 6's moved to runs/archive-s6/dishpong
 littlebrain bench dishpong --methods littlebrain-stimulus littlebrain-silent littlebrain-no_feedback littlebrain-rest littlebrain-no-predictor random --seeds 10 --workers 2 $R
 littlebrain bench dishpong --methods dqn-reward a2c-reward ppo-reward --seeds 5 --workers 2 $R
+# session 7, commit 61b583e (the same brain): the hippocampus ablation
+littlebrain bench dishpong --methods littlebrain-no-hippocampus --seeds 10 --workers 1 $R
 # the report alone:
 littlebrain bench dishpong --report $R
