@@ -37,8 +37,8 @@ littlebrain bench snake --methods dqn-sparse-egocentric ppo-sparse-egocentric dq
 littlebrain bench snake --methods littlebrain-egocentric --steps 200000 --seeds 5 --workers 2 $R
 littlebrain bench snake --methods no-hippocampus no-striatum with-cortex no-novelty no-predictor --steps 200000 --seeds 2 --workers 2 $R
 littlebrain bench snake --methods littlebrain --steps 200000 --seeds 5 --workers 2 $R
-# session 7, worktree at c9d6ebd again: the 2M-step suite resumed (PPO sparse seeds 1-2 and the
-# shaped runs; an interrupted run starts over)
+# session 7, worktree at c9d6ebd again: the 2M-step suite resumed (PPO sparse seeds 1-2 and DQN
+# shaped seeds 0-1 finished; an interrupted run starts over)
 littlebrain bench snake --methods dqn-sparse-egocentric ppo-sparse-egocentric dqn-shaped-egocentric ppo-shaped-egocentric --steps 2000000 --seeds 3 --workers 2 $R
 # the report alone:
 littlebrain bench snake --report $R
