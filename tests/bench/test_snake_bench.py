@@ -59,6 +59,24 @@ def test_suite_runs_resumes_and_reports(tmp_path, capsys):
     assert "best_episode.gif" in table and "littlebrain-egocentric, seed" in table
     assert len(list((out / "raw").glob("*.metrics.csv"))) == 4
 
+    # run folders restored from raw/ (a fresh checkout) hold metrics, not brains: the report is
+    # written again and the GIF made from the brain is kept, not lost or faked
+    restored = tmp_path / "restored"
+    for summary_path in (out / "raw").glob("*.summary.json"):
+        method_budget, seed = summary_path.name.removesuffix(".summary.json").rsplit("-seed", 1)
+        folder = restored / method_budget / f"seed{seed}"
+        folder.mkdir(parents=True)
+        (folder / "summary.json").write_bytes(summary_path.read_bytes())
+        metrics = summary_path.with_name(summary_path.name.replace("summary.json", "metrics.csv"))
+        (folder / "metrics.csv").write_bytes(metrics.read_bytes())
+    gif = (out / "best_episode.gif").read_bytes()
+    report = ["bench", "snake", "--report", "--runs", str(restored), "--out"]
+    assert main([*report, str(out)]) == 0
+    assert (out / "best_episode.gif").read_bytes() == gif
+    assert "kept from an earlier report" in (out / "README.md").read_text()
+    assert main([*report, str(tmp_path / "fresh")]) == 2
+    assert "no best_episode.gif to keep" in capsys.readouterr().err
+
 
 def test_report_without_runs_fails_cleanly(tmp_path, capsys):
     assert (

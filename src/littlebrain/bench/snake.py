@@ -20,7 +20,7 @@ import numpy as np
 
 from littlebrain.bench import run_in_workers
 from littlebrain.config import RunConfig
-from littlebrain.errors import ConfigError
+from littlebrain.errors import ConfigError, RunFolderError
 from littlebrain.plots import rolling_mean
 from littlebrain.runs import RunFolder, Session, make_brain, make_env, provenance, read_metrics
 
@@ -391,22 +391,27 @@ def write_best_episode_gif(
     best = max(ours, key=lambda r: r["mean_last_100"])
     candidates = [r for r in runs if (r["method"], r["budget"]) == (best["method"], best["budget"])]
     run = max(candidates, key=lambda r: r["summary"]["mean_score_last_100"] or 0.0)
+
+    def kept(why: str) -> str:
+        # the GIF made when the run's brain could be reloaded stays, and the report says why
+        if not path.exists():
+            raise RunFolderError(f"no best_episode.gif to keep: {why}")
+        print(f"best_episode.gif kept as it was: {why}")
+        return f"{best['method']}, seed {run['seed']}: kept from an earlier report ({why})."
+
+    if not (run["folder"] / "config.json").is_file():
+        # a run folder restored from results/<suite>/raw holds its metrics, not its brain
+        return kept("this run folder has no config.json or checkpoint")
     folder, config = RunFolder.open(run["folder"])
+    if not folder.checkpoints():
+        return kept("this run folder has no checkpoint")
     env = make_env(config, render_mode="rgb_array")
     brain = make_brain(config, env)
     arrays, _ = load_checkpoint(folder.checkpoints()[-1])
     try:
         brain.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("loop.")})
     except ValueError as error:
-        if not path.exists():
-            raise
-        # an older run whose state no longer fits this code's brain: its GIF, made when it did,
-        # stays, and the report says so
-        print(f"best_episode.gif kept as it was: {error}")
-        return (
-            f"{best['method']}, seed {run['seed']}: kept from an earlier report (this run's "
-            f"checkpoint no longer loads into the current brain: {error})."
-        )
+        return kept(f"this run's checkpoint no longer loads into the current brain: {error}")
     best_frames, best_score = [], -1.0
     for episode in range(episodes):
         obs, info = env.reset(seed=10**9 + episode)
