@@ -56,11 +56,19 @@ def test_report_tables_every_method(tmp_path):
             "t2": dishpong.rally_metrics(rallies, 300, float("inf")),
         }
         (folder / "result.json").write_text(json.dumps(result))
+    stale = tmp_path / "out" / "raw" / "dqn-reward-seed0.json"  # from an earlier report
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
     readme = dishpong.report(tmp_path / "runs", tmp_path / "out", "littlebrain bench dishpong")
     text = readme.read_text()
     assert "| littlebrain-stimulus | 1 | 2.00 | 2.00 |" in text and "| random | 1 |" in text
     assert (tmp_path / "out" / "hits_per_rally.png").stat().st_size > 0
     assert "littlebrain-stimulus,0,2.0000,2.0000" in (tmp_path / "out" / "runs.csv").read_text()
+    raw = tmp_path / "out" / "raw"
+    names = sorted(p.name for p in raw.iterdir())
+    assert names == ["littlebrain-stimulus-seed0.json", "random-seed0.json"]
+    saved = json.loads((raw / "littlebrain-stimulus-seed0.json").read_text())
+    assert saved["t2"]["hits_per_rally"] == 2.0 and len(saved["rallies"]) == 3
 
 
 def test_unknown_method_is_refused(tmp_path):

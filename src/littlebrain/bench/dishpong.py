@@ -277,12 +277,28 @@ def report(root: Path, out: Path, command: str) -> Path:
                     f"{r['t1']['long_rallies']:.2f},{r['t2']['long_rallies']:.2f},{r['hits']},"
                     f"{r['misses']},{r['cpu_seconds']:.1f}\n"
                 )
+    write_raw(results, out / "raw")
     plot_sessions(results, out / "hits_per_rally.png")
     gif = root / "littlebrain-stimulus" / "seed0" / "late_session.gif"
     if gif.is_file():
         shutil.copyfile(gif, out / "late_session.gif")
     write_readme(rows, kruskal, out / "README.md", command)
     return out / "README.md"
+
+
+def write_raw(results: dict[str, list[dict[str, Any]]], raw: Path) -> None:
+    """Every run's result.json as raw/<method>-seed<N>.json, and nothing else: a file left from
+    a run that is no longer in the table would be raw data that no longer matches it."""
+    raw.mkdir(exist_ok=True)
+    written = set()
+    for name, runs in results.items():
+        for run in runs:
+            path = raw / f"{name}-seed{run['seed']}.json"
+            write_json_atomic(path, run)
+            written.add(path.name)
+    for stale in raw.glob("*.json"):
+        if stale.name not in written:
+            stale.unlink()
 
 
 def per_minute(rallies: list[list[float]], minutes: int = 20) -> np.ndarray:
