@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -58,6 +59,13 @@ def test_suite_runs_resumes_and_reports(tmp_path, capsys):
     assert (out / "best_episode.gif").read_bytes()[:6] == b"GIF89a"
     assert "best_episode.gif" in table and "littlebrain-egocentric, seed" in table
     assert len(list((out / "raw").glob("*.metrics.csv"))) == 4
+    # a run that left the suite leaves raw/ with the next report
+    shutil.rmtree(runs / "random-400" / "seed1")
+    assert main(["bench", "snake", "--report", "--runs", str(runs), "--out", str(out)]) == 0
+    assert sorted(p.name for p in (out / "raw").glob("random-*")) == [
+        "random-400-seed0.metrics.csv",
+        "random-400-seed0.summary.json",
+    ]
 
     # run folders restored from raw/ (a fresh checkout) hold metrics, not brains: the report is
     # written again and the GIF made from the brain is kept, not lost or faked

@@ -294,10 +294,15 @@ def write_report(root: Path, out: Path, command: str) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     raw = out / "raw"
     raw.mkdir(exist_ok=True)
+    written = set()
     for run in runs:
         name = f"{run['method']}-{run['budget']}-seed{run['seed']}"
-        shutil.copy(run["folder"] / "metrics.csv", raw / f"{name}.metrics.csv")
-        shutil.copy(run["folder"] / "summary.json", raw / f"{name}.summary.json")
+        for part in ("metrics.csv", "summary.json"):
+            shutil.copy(run["folder"] / part, raw / f"{name}.{part}")
+            written.add(f"{name}.{part}")
+    for stale in raw.iterdir():
+        if stale.name not in written:  # a run no longer in the table: its data would mislead
+            stale.unlink()
     rows = aggregate(runs)
     with open(out / "runs.csv", "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
