@@ -19,5 +19,9 @@ littlebrain bench dishpong --methods littlebrain-stimulus littlebrain-silent lit
 littlebrain bench dishpong --methods dqn-reward a2c-reward ppo-reward --seeds 5 --workers 2 $R
 # session 7, commit 61b583e (the same brain): the hippocampus ablation
 littlebrain bench dishpong --methods littlebrain-no-hippocampus --seeds 10 --workers 1 $R
+# session 8, commit 6f01f49 (discount 0.97): littlebrain's conditions and ablations again (a fresh
+# checkout: runs/bench/dishpong restored from raw/ for the random policy and the SB3 baselines,
+# whose code did not change)
+littlebrain bench dishpong --methods littlebrain-stimulus littlebrain-silent littlebrain-no_feedback littlebrain-rest littlebrain-no-predictor littlebrain-no-hippocampus --seeds 10 --workers 2 $R
 # the report alone:
 littlebrain bench dishpong --report $R

@@ -40,5 +40,16 @@ littlebrain bench snake --methods littlebrain --steps 200000 --seeds 5 --workers
 # session 7, worktree at c9d6ebd again: the 2M-step suite resumed (PPO sparse seeds 1-2 and DQN
 # shaped seeds 0-1 finished; an interrupted run starts over)
 littlebrain bench snake --methods dqn-sparse-egocentric ppo-sparse-egocentric dqn-shaped-egocentric ppo-shaped-egocentric --steps 2000000 --seeds 3 --workers 2 $R
+# session 8: a fresh checkout has no runs/; runs/bench/snake was restored from raw/ (each run's
+# summary.json and metrics.csv), so finished runs are skipped. The 2M-step suite resumed at
+# 8bf79c8 (baselines' code as at c9d6ebd): DQN shaped seed 2, PPO shaped seeds 0-2
+littlebrain bench snake --methods dqn-shaped-egocentric ppo-shaped-egocentric --steps 2000000 --seeds 3 --workers 2 $R
+# session 8, commit 6f01f49 (discount 0.97; session 7's littlebrain runs moved out of
+# runs/bench/snake to runs/archive-s7/snake): the brain, its ablations (3 seeds for the
+# hippocampus and the striatum, 2 for the rest) and the board view (3 seeds)
+littlebrain bench snake --methods littlebrain-egocentric --steps 200000 --seeds 5 --workers 2 $R
+littlebrain bench snake --methods no-hippocampus no-striatum --steps 200000 --seeds 3 --workers 2 $R
+littlebrain bench snake --methods no-novelty no-predictor with-cortex --steps 200000 --seeds 2 --workers 2 $R
+littlebrain bench snake --methods littlebrain --steps 200000 --seeds 3 --workers 2 $R
 # the report alone:
 littlebrain bench snake --report $R
