@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 Job = TypeVar("Job")
@@ -43,3 +44,12 @@ def run_in_workers(
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+def keep_only(folder: Path, names: set[str], pattern: str = "*") -> None:
+    """Delete the files in `folder` matching `pattern` whose names are not in `names`: a
+    report's raw/ must hold the runs of its table and nothing else, or its data would
+    mislead."""
+    for path in folder.glob(pattern):
+        if path.name not in names:
+            path.unlink()

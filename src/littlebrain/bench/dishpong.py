@@ -32,7 +32,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from littlebrain.bench import run_in_workers
+from littlebrain.bench import keep_only, run_in_workers
 from littlebrain.checkpoint import write_json_atomic
 from littlebrain.config import RunConfig
 from littlebrain.errors import ConfigError
@@ -296,9 +296,7 @@ def write_raw(results: dict[str, list[dict[str, Any]]], raw: Path) -> None:
             path = raw / f"{name}-seed{run['seed']}.json"
             write_json_atomic(path, run)
             written.add(path.name)
-    for stale in raw.glob("*.json"):
-        if stale.name not in written:
-            stale.unlink()
+    keep_only(raw, written, "*.json")
 
 
 def per_minute(rallies: list[list[float]], minutes: int = 20) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from littlebrain.bench import run_in_workers
+from littlebrain.bench import keep_only, run_in_workers
 from littlebrain.config import RunConfig
 from littlebrain.errors import ConfigError, RunFolderError
 from littlebrain.plots import rolling_mean
@@ -300,9 +300,7 @@ def write_report(root: Path, out: Path, command: str) -> Path:
         for part in ("metrics.csv", "summary.json"):
             shutil.copy(run["folder"] / part, raw / f"{name}.{part}")
             written.add(f"{name}.{part}")
-    for stale in raw.iterdir():
-        if stale.name not in written:  # a run no longer in the table: its data would mislead
-            stale.unlink()
+    keep_only(raw, written)
     rows = aggregate(runs)
     with open(out / "runs.csv", "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
@@ -408,11 +406,12 @@ def write_best_episode_gif(
         # a run folder restored from results/<suite>/raw holds its metrics, not its brain
         return kept("this run folder has no config.json or checkpoint")
     folder, config = RunFolder.open(run["folder"])
-    if not folder.checkpoints():
+    checkpoints = folder.checkpoints()
+    if not checkpoints:
         return kept("this run folder has no checkpoint")
     env = make_env(config, render_mode="rgb_array")
     brain = make_brain(config, env)
-    arrays, _ = load_checkpoint(folder.checkpoints()[-1])
+    arrays, _ = load_checkpoint(checkpoints[-1])
     try:
         brain.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("loop.")})
     except ValueError as error:
