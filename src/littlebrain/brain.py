@@ -57,7 +57,8 @@ class Brain(ABC):
         self.observation_shape = tuple(observation_space.shape)
         self.n_actions = require_discrete(action_space)
         self.config = config
-        self.rng = make_rng(seed)
+        self.rng = make_rng(seed, "brain")  # the regions' draws
+        self.exploration_rng = make_rng(seed, "exploration")  # the choices' draws
         self.regions: dict[str, Region] = {}
 
     # -- the public step API -------------------------------------------------------------
@@ -95,11 +96,20 @@ class Brain(ABC):
 
     # -- state --------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        state = {"brain.rng": rng_state_array(self.rng)}
+        state = {
+            "brain.rng": rng_state_array(self.rng),
+            "brain.exploration_rng": rng_state_array(self.exploration_rng),
+        }
         for region_name, region in self.regions.items():
             for key, value in region.state_dict().items():
                 state[f"{region_name}.{key}"] = value
         return state
+
+    def state_bytes_bound(self) -> int:
+        """The most bytes a state of this brain can take (its arrays as allocated, memories at
+        capacity): what a checkpoint of it may unpack to."""
+        arrays = [getattr(r, name) for r in self.regions.values() for name in r.state_names]
+        return sum(np.asarray(a).nbytes for a in arrays) + 2 * rng_state_array(self.rng).nbytes
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore all regions; raises ValueError naming the first array that does not fit."""
@@ -107,11 +117,17 @@ class Brain(ABC):
         foreign = sorted({key.split(".", 1)[0] for key in state} - known)
         if foreign:
             raise ValueError(f"state holds regions this brain does not have: {foreign}")
-        if "brain.rng" not in state:
-            raise ValueError("state lacks the brain's random-generator state")
+        generators = {"brain.rng": self.rng, "brain.exploration_rng": self.exploration_rng}
+        for key in generators:
+            if key not in state:
+                raise ValueError(f"state lacks the brain's random-generator state {key}")
+        unexpected = sorted({k for k in state if k.startswith("brain.")} - set(generators))
+        if unexpected:
+            raise ValueError(f"state holds unknown brain arrays {unexpected}")
         for region_name, region in self.regions.items():
             region.load_state_dict(region_state(state, region_name))
-        set_rng_state(self.rng, state["brain.rng"])
+        for key, rng in generators.items():
+            set_rng_state(rng, state[key])
 
     # -- input checks -------------------------------------------------------------------
     def _check(self, observation: Any, feedback: Any) -> tuple[np.ndarray, float]:

@@ -126,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="new total step budget (default: the run's own)",
     )
+    resume.add_argument(
+        "--env",
+        default=None,
+        metavar="ID",
+        help="the run's world, named again by you: needed only where the run folder names a "
+        "world that is not registered (a module-qualified id such as mymodule:World-v0, which "
+        "Gymnasium imports; a run folder alone never makes littlebrain import a module)",
+    )
     resume.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
 
     bench = commands.add_parser(
@@ -325,7 +333,9 @@ def main(argv: list[str] | None = None) -> int:
             config = _run_config(args)
             session = Session.start(config, args.out or _default_out(config), command)
         else:
-            session = Session.resume(args.run_dir, steps=args.steps, command=command)
+            session = Session.resume(
+                args.run_dir, steps=args.steps, command=command, trusted_env=args.env
+            )
         if not args.quiet:
             print(f"run folder: {session.folder.path}")
         summary = session.run(show_progress=not args.quiet)
@@ -334,6 +344,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except LittlebrainError as error:
         print(f"littlebrain: error: {error}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(
+            "littlebrain: error: out of memory (the settings or the input ask for more than "
+            "this machine has)",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print(

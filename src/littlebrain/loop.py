@@ -14,6 +14,7 @@ a new one, while the episode and its score go on to game over.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +23,7 @@ import numpy as np
 
 from littlebrain.brain import Brain
 from littlebrain.errors import CheckpointError
-
-
-def episode_seed(run_seed: int, episode: int) -> int:
-    return int(np.random.SeedSequence([run_seed, episode]).generate_state(1, np.uint32)[0])
+from littlebrain.rng import episode_seed
 
 
 def observation_digest(observation: np.ndarray) -> str:
@@ -42,14 +40,18 @@ class EpisodeRecord:
 
 
 class AgentLoop:
-    def __init__(self, env: gym.Env, brain: Brain, seed: int) -> None:
-        self.env, self.brain, self.seed = env, brain, seed
+    def __init__(self, env: gym.Env, brain: Brain, seed: int, stream: str = "world") -> None:
+        """`stream`: the run's random stream the world's episodes are seeded from ("world"
+        while learning, "evaluation" for a frozen evaluation; see littlebrain.rng)."""
+        self.env, self.brain, self.seed, self.stream = env, brain, seed, stream
         self.step_count = 0
         self.episode = 0
         self._begin_episode()
 
     def _begin_episode(self) -> None:
-        self.observation, _ = self.env.reset(seed=episode_seed(self.seed, self.episode))
+        self.observation, _ = self.env.reset(
+            seed=episode_seed(self.seed, self.episode, self.stream)
+        )
         self.feedback = 0.0
         self.episode_return = 0.0
         self.actions: list[int] = []
@@ -92,20 +94,51 @@ class AgentLoop:
         return arrays, meta
 
     def restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        """Continue from a checkpoint's loop state: the episode in progress is replayed in the
+        world from its seed and must reach the checkpointed observation. Values out of range
+        (a damaged or crafted checkpoint) are refused before the world is touched."""
         try:
-            self.step_count = int(meta["step"])
-            self.episode = int(meta["episode"])
-            actions = [int(a) for a in arrays["loop.actions"]]
-            episode_return, feedback = float(meta["episode_return"]), float(meta["feedback"])
-            digest = str(meta["observation_sha256"])
+            step, episode = _whole(meta["step"]), _whole(meta["episode"])
+            episode_return, feedback = _finite(meta["episode_return"]), _finite(meta["feedback"])
+            digest = meta["observation_sha256"]
+            actions = np.asarray(arrays["loop.actions"])
         except (KeyError, TypeError, ValueError) as error:
             raise CheckpointError(f"checkpoint lacks the agent loop's state ({error})") from None
+        n_actions = self.brain.n_actions
+        if (
+            actions.dtype != np.int64
+            or actions.ndim != 1
+            or len(actions) > step
+            or (len(actions) and (actions.min() < 0 or actions.max() >= n_actions))
+            or not isinstance(digest, str)
+        ):
+            raise CheckpointError(
+                f"checkpoint's agent loop state is invalid: {len(actions)} actions of "
+                f"{actions.dtype}, at most {step} in [0, {n_actions}), and a digest"
+            )
+        self.step_count, self.episode = step, episode
         self._begin_episode()
-        for action in actions:
-            self.observation, *_ = self.env.step(action)
+        for action in actions.tolist():
+            self.observation, _, terminated, truncated, _ = self.env.step(action)
+            if terminated or truncated:  # an episode that ended was never saved in progress
+                raise CheckpointError("checkpoint's episode in progress ends during its replay")
         if observation_digest(self.observation) != digest:
             raise CheckpointError(
                 "the world did not replay to the checkpointed observation: it is not deterministic "
                 "under a seed, or it differs from the one that wrote the checkpoint"
             )
-        self.actions, self.episode_return, self.feedback = actions, episode_return, feedback
+        self.actions = actions.tolist()
+        self.episode_return, self.feedback = episode_return, feedback
+
+
+def _whole(value: Any) -> int:
+    """A non-negative whole number from a checkpoint's meta (not a bool, not a float)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise ValueError(f"expected a whole number >= 0, got {value!r}")
+    return value
+
+
+def _finite(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return float(value)

@@ -1,7 +1,12 @@
-"""Random-number generator state as NumPy arrays, so that checkpoints need no pickle.
+"""Random streams of a run, and generator state as NumPy arrays (checkpoints need no pickle).
 
-Every stochastic region draws from one `numpy.random.Generator` (PCG64) owned by the brain.
-Its state is two 128-bit integers plus a cached 32-bit word; we store it as a uint64 array.
+A run's seed is split into independent streams, `SeedSequence(seed).spawn(...)` in the order
+of `STREAMS`: the brain's regions (their initial weights, consolidation's draws), exploration
+(the brain's choices), the world during learning (one reset seed per episode) and the world
+during a frozen evaluation. No two of them ever draw the same numbers, whatever the seed.
+
+A generator's state (PCG64) is two 128-bit integers plus a cached 32-bit word; we store it as
+a uint64 array.
 """
 
 from __future__ import annotations
@@ -11,8 +16,24 @@ import numpy as np
 _MASK64 = (1 << 64) - 1
 
 
-def make_rng(seed: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(seed))
+#: the streams a run's seed is split into, in spawn order (never reorder: it changes every run)
+STREAMS = ("brain", "exploration", "world", "evaluation")
+
+
+def stream(seed: int, name: str, *key: int) -> np.random.SeedSequence:
+    """The seed sequence of stream `name` of a run's `seed`: `SeedSequence(seed).spawn(n)[i]`,
+    and with `key`, that child's own children (the world's episodes)."""
+    return np.random.SeedSequence(seed, spawn_key=(STREAMS.index(name), *key))
+
+
+def make_rng(seed: int, name: str = "brain") -> np.random.Generator:
+    """The generator of stream `name` of a run's seed."""
+    return np.random.Generator(np.random.PCG64(stream(seed, name)))
+
+
+def episode_seed(run_seed: int, episode: int, name: str = "world") -> int:
+    """The reset seed of a world's `episode` in stream `name` ("world" or "evaluation")."""
+    return int(stream(run_seed, name, episode).generate_state(1, np.uint32)[0])
 
 
 def rng_state_array(rng: np.random.Generator) -> np.ndarray:
@@ -27,9 +48,12 @@ def rng_state_array(rng: np.random.Generator) -> np.ndarray:
 
 
 def set_rng_state(rng: np.random.Generator, array: np.ndarray) -> None:
-    words = [int(x) for x in np.asarray(array, dtype=np.uint64)]
-    if len(words) != 6:
-        raise ValueError(f"an RNG state has 6 words, got {len(words)}")
+    array = np.asarray(array)
+    if array.shape != (6,) or array.dtype != np.uint64:
+        raise ValueError(f"an RNG state is 6 uint64 words, got {array.dtype}{list(array.shape)}")
+    words = [int(x) for x in array]
+    if words[4] not in (0, 1) or words[5] >= 1 << 32:
+        raise ValueError("an RNG state's cached word flag must be 0 or 1 and its word 32-bit")
     rng.bit_generator.state = {
         "bit_generator": "PCG64",
         "state": {"state": (words[0] << 64) | words[1], "inc": (words[2] << 64) | words[3]},

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import json
 import platform
 import resource
+import shlex
 import shutil
 import subprocess
 import time
@@ -33,7 +33,7 @@ from threadpoolctl import threadpool_limits
 from littlebrain import __version__
 from littlebrain.brain import Brain
 from littlebrain.brains import BRAINS
-from littlebrain.checkpoint import load_checkpoint, save_checkpoint, write_json_atomic
+from littlebrain.checkpoint import load_checkpoint, read_json, save_checkpoint, write_json_atomic
 from littlebrain.config import RunConfig, from_dict
 from littlebrain.envs import ALIASES
 from littlebrain.errors import (
@@ -51,6 +51,33 @@ METRIC_FIELDS = ("step", "episode", "score", "length", "return", "wall_seconds")
 # -- building the world and the brain from a config ---------------------------------------
 def resolve_env_id(name: str) -> str:
     return ALIASES.get(name.lower(), name)
+
+
+def check_env_from_folder(name: str, trusted: str | None = None) -> None:
+    """Refuse a world named by a run folder that would import code: `gym.make` imports the
+    module of a module-qualified id ("module:Env-v0"), and a run folder is a file anyone may
+    have written. Registered ids (littlebrain's, Gymnasium's, ale-py's) are resolved; any other
+    only when the user names the same id on the command line (`trusted`)."""
+    env_id = resolve_env_id(name)
+    if trusted is not None and resolve_env_id(trusted) == env_id:
+        return
+    if ":" in env_id:
+        raise EnvironmentSpecError(
+            f"the run folder names the world {name!r}, whose module would be imported; if you "
+            f"trust it, name it yourself: littlebrain resume DIR --env {shlex.quote(name)}"
+        )
+    if env_id.startswith("ALE/") and env_id not in gym.registry:
+        try:
+            import ale_py  # the Atari worlds' own registrations, a dependency of ours
+
+            gym.register_envs(ale_py)
+        except ImportError:
+            pass
+    if env_id not in gym.registry:
+        raise EnvironmentSpecError(
+            f"the run folder names the world {name!r}, which is not registered; if you trust "
+            f"it, name it yourself: littlebrain resume DIR --env {shlex.quote(name)}"
+        )
 
 
 def make_env(config: RunConfig, **overrides: Any) -> gym.Env:
@@ -134,14 +161,22 @@ class RunFolder:
 
     @classmethod
     def create(cls, path: str | Path, config: RunConfig) -> RunFolder:
+        """Make the folder with its config and an empty metrics file, under a temporary name
+        renamed into place: killed at any moment, it leaves a resumable folder or none."""
         folder = cls(path)
         if folder.path.exists() and (not folder.path.is_dir() or any(folder.path.iterdir())):
             hint = " (resume it with `littlebrain resume`)" if folder.config_path.exists() else ""
             raise RunFolderError(f"{folder.path} already exists and is not empty{hint}")
-        folder.path.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(folder.config_path, {"config": config.to_dict(), **provenance()})
-        with open(folder.metrics_path, "w", newline="", encoding="utf-8") as file:
+        folder.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cls(folder.path.with_name(f".tmp-{folder.path.name}"))
+        shutil.rmtree(tmp.path, ignore_errors=True)
+        tmp.path.mkdir()
+        write_json_atomic(tmp.config_path, {"config": config.to_dict(), **provenance()})
+        with open(tmp.metrics_path, "w", newline="", encoding="utf-8") as file:
             csv.writer(file).writerow(METRIC_FIELDS)
+        if folder.path.exists():
+            folder.path.rmdir()  # empty (checked above)
+        tmp.path.rename(folder.path)
         return folder
 
     @classmethod
@@ -149,10 +184,7 @@ class RunFolder:
         folder = cls(path)
         if not folder.config_path.is_file():
             raise RunFolderError(f"{folder.path} is not a littlebrain run folder (no config.json)")
-        try:
-            saved = json.loads(folder.config_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise RunFolderError(f"{folder.config_path} is unreadable: {error}") from None
+        saved = read_json(folder.config_path, "run config", RunFolderError)
         if not isinstance(saved, dict) or "config" not in saved:
             raise RunFolderError(f"{folder.config_path} is not a littlebrain run config")
         config = resolve_config(from_dict(RunConfig, saved["config"], "config"))
@@ -163,7 +195,7 @@ class RunFolder:
             file.write(command + "\n")
 
     def update_config(self, config: RunConfig) -> None:
-        saved = json.loads(self.config_path.read_text(encoding="utf-8"))
+        saved = read_json(self.config_path, "run config", RunFolderError)
         write_json_atomic(self.config_path, {**saved, "config": config.to_dict()})
 
     # -- checkpoints --
@@ -217,13 +249,16 @@ class RunFolder:
 
 def read_metrics(path: str | Path) -> dict[str, np.ndarray]:
     """metrics.csv as one float array per column (complete rows only)."""
-    with open(path, newline="", encoding="utf-8") as file:
-        reader = csv.reader(file)
-        header = next(reader, None)
-        if header is None or tuple(header) != METRIC_FIELDS:
-            raise RunFolderError(f"{path} is not a littlebrain metrics file")
-        rows = [row for row in reader if len(row) == len(METRIC_FIELDS)]
-    table = np.asarray(rows, dtype=np.float64).reshape(-1, len(METRIC_FIELDS))
+    try:
+        with open(path, newline="", encoding="utf-8") as file:
+            reader = csv.reader(file)
+            header = next(reader, None)
+            if header is None or tuple(header) != METRIC_FIELDS:
+                raise RunFolderError(f"{path} is not a littlebrain metrics file")
+            rows = [row for row in reader if len(row) == len(METRIC_FIELDS)]
+        table = np.asarray(rows, dtype=np.float64).reshape(-1, len(METRIC_FIELDS))
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
+        raise RunFolderError(f"metrics file {path} is unreadable: {error}") from None
     return {name: table[:, i] for i, name in enumerate(METRIC_FIELDS)}
 
 
@@ -254,8 +289,17 @@ class Session:
         return cls(folder, config, env, brain, AgentLoop(env, brain, config.seed), 0.0)
 
     @classmethod
-    def resume(cls, path: str | Path, steps: int | None = None, command: str = "") -> Session:
+    def resume(
+        cls,
+        path: str | Path,
+        steps: int | None = None,
+        command: str = "",
+        trusted_env: str | None = None,
+    ) -> Session:
+        """Continue the run in folder `path` (nothing in it changes until all is checked).
+        `trusted_env`: a world id the user named, allowed even if it would import a module."""
         folder, config = RunFolder.open(path)
+        check_env_from_folder(config.env, trusted_env)
         if steps is not None:
             config = config.replace(steps=steps)
         env = make_env(config)
@@ -264,7 +308,10 @@ class Session:
         wall_offset = cpu_offset = 0.0
         checkpoints = folder.checkpoints()
         if checkpoints:
-            arrays, meta = load_checkpoint(checkpoints[-1])
+            # a bound on what the archive may unpack to: the brain at capacity, and the actions
+            # of an episode in progress
+            bound = brain.state_bytes_bound() + 8 * config.steps + 2**16
+            arrays, meta = load_checkpoint(checkpoints[-1], max_bytes=bound)
             if meta.get("brain") != config.brain:
                 raise CheckpointError(
                     f"checkpoint {checkpoints[-1]} belongs to brain {meta.get('brain')!r}, "
@@ -278,8 +325,10 @@ class Session:
                     f"checkpoint {checkpoints[-1]} does not fit the brain: {error}"
                 ) from None
             loop.restore(arrays, meta)
-            wall_offset = float(meta.get("wall_seconds", 0.0))
-            cpu_offset = float(meta.get("cpu_seconds", 0.0))
+            wall_offset, cpu_offset = meta.get("wall_seconds"), meta.get("cpu_seconds")
+            for value in (wall_offset, cpu_offset):
+                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                    raise CheckpointError(f"checkpoint {checkpoints[-1]} has invalid timings")
         if loop.step_count > config.steps:
             raise ConfigError(
                 f"--steps {config.steps} is less than the {loop.step_count} already run"

@@ -296,18 +296,3 @@ def test_any_vector_world_runs_with_the_same_defaults(tmp_path):
     )
     assert json.loads((run / "summary.json").read_text())["episodes"] > 5
 
-
-def test_a_checkpoint_from_before_the_memory_tags_loads_with_the_same_codes():
-    env = gym.make("littlebrain/Snake-v0", view="egocentric")
-    brain = DefaultBrain(env.observation_space, env.action_space, DefaultBrainConfig(), 0)
-    observation, _ = env.reset(seed=0)
-    for _ in range(1000):
-        observation, reward, terminated, truncated, _ = env.step(brain.step(observation, 0.0))
-        if terminated or truncated:
-            brain.end_episode(observation, reward, terminated)
-            observation, _ = env.reset()
-    old = {k: v for k, v in brain.state_dict().items() if k != "hippocampus.tags"}
-    restored = DefaultBrain(env.observation_space, env.action_space, DefaultBrainConfig(), 1)
-    restored.load_state_dict(old)
-    assert brain.hippocampus.size > 100
-    assert np.array_equal(restored.hippocampus.tags, brain.hippocampus.tags)

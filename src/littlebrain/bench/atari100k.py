@@ -40,8 +40,6 @@ EVAL_EPISODES = 30
 #: at most this many evaluation steps per run; an episode still running then is not scored
 #: (a brain that idles can make every episode last the 27,000-step cap)
 EVAL_STEP_BUDGET = 50_000
-#: evaluation episodes are seeded apart from the training's (same run seed, other stream)
-EVAL_SEED_OFFSET = 1_000_003
 #: games looked at while choosing the defaults (the protocol allows at most 5). The first sweep
 #: ran the default brain as it stood after Snake and DishPong; after its first seed, these four
 #: served probes of other settings (docs/DESIGN.md), none of which became a default
@@ -86,7 +84,7 @@ def evaluate(
     env = make_atari(game)
     records: list[EpisodeRecord] = []
     cpu_started = time.process_time()
-    loop = AgentLoop(env, brain, seed + EVAL_SEED_OFFSET)
+    loop = AgentLoop(env, brain, seed, stream="evaluation")  # apart from the training's
     while len(records) < episodes and loop.step_count < step_budget:
         record = loop.advance()
         if record is not None:

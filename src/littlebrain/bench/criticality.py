@@ -37,6 +37,7 @@ from littlebrain.bench import dishpong, run_in_workers
 from littlebrain.brains.default import DefaultBrain, DefaultBrainConfig
 from littlebrain.checkpoint import write_json_atomic
 from littlebrain.errors import ConfigError, ObservationError, RunFolderError
+from littlebrain.rng import episode_seed
 from littlebrain.runs import provenance
 
 REGIMES = ("none", "subcritical", "critical", "supercritical")
@@ -121,7 +122,7 @@ def play(
     record = brain.reservoir is not None
     rates = np.zeros((min(RECORD_STEPS, steps), brain.reservoir.config.n_units if record else 0))
     scores, rallies = [], []
-    obs, info = env.reset(seed=seed)
+    obs, info = env.reset(seed=episode_seed(seed, 0))
     feedback, episode = 0.0, 0
     started = time.process_time()
     for step in range(steps):
@@ -135,7 +136,7 @@ def play(
             brain.end_episode(obs, feedback, terminated)
             scores.append(float(info.get("score", 0.0)))
             episode += 1
-            obs, info = env.reset(seed=seed * 1_000_003 + episode)
+            obs, info = env.reset(seed=episode_seed(seed, episode))
             feedback = 0.0
     result: dict[str, Any] = {"cpu_seconds": time.process_time() - started, "steps": steps}
     if world == "snake":

@@ -36,6 +36,7 @@ from littlebrain.bench import keep_only, run_in_workers
 from littlebrain.checkpoint import write_json_atomic
 from littlebrain.config import RunConfig
 from littlebrain.errors import ConfigError
+from littlebrain.rng import episode_seed
 from littlebrain.runs import make_brain, provenance
 
 DISHPONG = "littlebrain/DishPong-v0"
@@ -122,7 +123,7 @@ def play_session(
         env=DISHPONG, brain=method.brain, brain_config=method.brain_config, seed=seed
     )
     brain = make_brain(config, env)
-    obs, info = env.reset(seed=seed)
+    obs, info = env.reset(seed=episode_seed(seed, 0))  # the world's stream, not the brain's
     rallies, frames = [], []
     start = time.process_time()
     while True:

@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 import gymnasium as gym
 import numpy as np
 
-from littlebrain.brain import Brain, region_state
+from littlebrain.brain import Brain
 from littlebrain.config import check
+from littlebrain.region import require_range
 from littlebrain.regions.cortex import Cortex, CortexConfig
 from littlebrain.regions.dentate_gyrus import DentateGyrus, DentateGyrusConfig
-from littlebrain.regions.hippocampus import _COUNTERS, Hippocampus, HippocampusConfig
+from littlebrain.regions.hippocampus import Hippocampus, HippocampusConfig
 from littlebrain.regions.homeostasis import Homeostasis
 from littlebrain.regions.neuromodulators import NeuromodulatorConfig, Neuromodulators
 from littlebrain.regions.predictor import Predictor, PredictorConfig
@@ -224,7 +225,8 @@ class DefaultBrain(Brain):
             cues = self.striatal_input(sparse, code)
             q_striatal, c_striatal = self.striatum.evaluate(cues)
         q = self.neuromodulators.arbitrate(q_episodic, c_episodic, q_striatal, c_striatal)
-        action = self.neuromodulators.choose(q, self.neuromodulators.exploration(novelty), self.rng)
+        epsilon = self.neuromodulators.exploration(novelty)
+        action = self.neuromodulators.choose(q, epsilon, self.exploration_rng)
 
         if self.striatum is not None:
             dopamine = self.neuromodulators.step(feedback, next_value=float(q_striatal[action]))
@@ -280,19 +282,16 @@ class DefaultBrain(Brain):
         self.striatum.replay_many(sampled.tags, keys, sampled.actions, sampled.values)
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Restore every region. A checkpoint from before the memories kept their dentate gyrus
-        codes (session 4) gets them recomputed from the stored keys: the projection is fixed
-        and a key never changes, so they are the codes the memories would have kept."""
-        if self.hippocampus is not None and "hippocampus.tags" not in state:
-            keys = state.get("hippocampus.keys")
-            if keys is not None and keys.shape[1:] == (self.dentate_gyrus.config.input_dim,):
-                dentate_gyrus = self.dentate_gyrus  # the checkpoint's projection, loaded first
-                dentate_gyrus.load_state_dict(region_state(state, "dentate_gyrus"))
-                size = int(state["hippocampus.counters"][_COUNTERS.index("size")])
-                tags = np.zeros((len(keys), self.hippocampus.config.tag_width), dtype=np.int32)
-                for slot in range(size):
-                    tags[slot] = dentate_gyrus.tag(dentate_gyrus.active_units(keys[slot]))
-                state = {**state, "hippocampus.tags": tags}
+        """Restore every region, after the checks that need the wiring: the memories' tags are
+        dentate gyrus units, which consolidation uses as indices into the striatum, and the
+        neuromodulators' actions must be the world's."""
+        tags = state.get("hippocampus.tags")
+        if self.hippocampus is not None and tags is not None:
+            require_range("Hippocampus.tags", tags, -1, self.dentate_gyrus.config.n_units)
+        for name in ("last_action", "bout_action"):
+            action = state.get(f"neuromodulators.{name}")
+            if action is not None:
+                require_range(f"Neuromodulators.{name}", action, -1, self.n_actions)
         super().load_state_dict(state)
 
     @property

@@ -22,7 +22,7 @@ class RandomBaselineBrain(Brain):
 
     def __init__(self, observation_space, action_space, config: RandomBaselineConfig, seed: int):
         super().__init__(observation_space, action_space, config, seed)
-        self.regions["policy"] = RandomPolicy(self.n_actions, self.rng)
+        self.regions["policy"] = RandomPolicy(self.n_actions, self.exploration_rng)
 
     def think(self, observation: np.ndarray, feedback: float) -> int:
         return self.regions["policy"].step()

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from littlebrain.errors import ConfigError, ObservationError
-from littlebrain.region import Region
+from littlebrain.region import Region, require, require_range
 
 
 @dataclass(frozen=True)
@@ -219,6 +219,19 @@ class Cortex(Region):
         self.buffer = np.zeros((config.batch, d), dtype=np.float32)  # the latest samples
         self.buffer_count = 0
         self.samples_seen = np.zeros((), dtype=np.int64)
+
+    nan_names = ("surprise_fast", "surprise_slow")  # NaN until the first full batch
+
+    def check_invariants(self, state: dict[str, np.ndarray]) -> None:
+        n_units, n_active = int(state["n_units"]), int(state["n_active"])
+        require(0 <= n_units <= self.units_max, f"Cortex.n_units must be in [0, {self.units_max}]")
+        require(
+            0 <= n_active <= min(n_units, self.config.k_max),
+            "Cortex.n_active must be in [0, min(n_units, k_max)]",
+        )
+        require_range("Cortex.buffer_count", state["buffer_count"], 0, self.config.batch)
+        for name in ("mean_age", "age", "total_variance", "variances", "ages", "samples_seen"):
+            require_range(f"Cortex.{name}", state[name], 0, np.inf)
 
     # -- public API ---------------------------------------------------------------------------
     @property

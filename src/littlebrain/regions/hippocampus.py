@@ -66,7 +66,7 @@ import numpy as np
 
 from littlebrain.checks import check_array, check_feedback
 from littlebrain.errors import ConfigError, ObservationError
-from littlebrain.region import Region
+from littlebrain.region import Region, require, require_range
 from littlebrain.regions import _hippocampus_kernels as kernels
 
 # names of the scalar counters kept in one int64 array (one entry of state_names)
@@ -533,13 +533,88 @@ class Hippocampus(Region):
 
     # -- state --------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
+        """The state, with only the live rows of the memory and of the trajectory: a
+        checkpoint holds what is stored, not the capacity (empty slots are zero anyway)."""
         self.counters[:] = [self._n[name] for name in _COUNTERS]
-        return super().state_dict()
+        live = {name: self._n["size"] for name in _PER_MEMORY}
+        live["trajectory"] = self._n["traj_len"]
+        return {
+            name: np.array(
+                getattr(self, name)[: live[name]] if name in live else getattr(self, name)
+            )
+            for name in self.state_names
+        }
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        super().load_state_dict(state)
+        self.check_state(state)
+        for name in self.state_names:
+            array = getattr(self, name)
+            if name in _PER_MEMORY or name == "trajectory":  # live rows, then empty slots
+                array[: len(state[name])] = state[name]
+                array[len(state[name]) :] = 0
+            else:
+                setattr(self, name, np.array(state[name], copy=True))
         self._n = {name: int(self.counters[i]) for i, name in enumerate(_COUNTERS)}
         self._rebuild_derived()
+
+    def _counters_of(self, state: dict[str, np.ndarray]) -> dict[str, int]:
+        """The counters of a state to load, checked: every other check relies on them."""
+        counters, cfg = np.asarray(state.get("counters")), self.config
+        require(
+            counters.shape == (len(_COUNTERS),) and counters.dtype == np.int64,
+            f"Hippocampus.counters: expected int64[{len(_COUNTERS)}], "
+            f"got {counters.dtype}{list(counters.shape)}",
+        )
+        n = {name: int(value) for name, value in zip(_COUNTERS, counters, strict=True)}
+        require(min(n.values()) >= 0, f"Hippocampus.counters must be >= 0, got {n}")
+        require(
+            n["size"] <= cfg.capacity,
+            f"Hippocampus holds {n['size']} memories, more than its capacity {cfg.capacity}",
+        )
+        require(n["sorted_end"] <= n["size"], "Hippocampus.counters: sorted_end exceeds size")
+        require(
+            n["traj_len"] <= cfg.max_trajectory,
+            f"Hippocampus.counters: traj_len exceeds max_trajectory {cfg.max_trajectory}",
+        )
+        require(
+            n["n_cells"] in (0, cfg.ivf_cells),
+            f"Hippocampus.counters: n_cells must be 0 or {cfg.ivf_cells}, got {n['n_cells']}",
+        )
+        require(
+            n["trained_at"] <= n["n_stores"], "Hippocampus.counters: trained_at exceeds n_stores"
+        )
+        return n
+
+    def expected_shape(self, name: str, state: dict[str, np.ndarray]) -> tuple[int, ...]:
+        n = self._counters_of(state)
+        if name in _PER_MEMORY:
+            return (n["size"], *getattr(self, name).shape[1:])
+        if name == "trajectory":
+            return (n["traj_len"],)
+        return super().expected_shape(name, state)
+
+    def check_invariants(self, state: dict[str, np.ndarray]) -> None:
+        n, cfg = self._counters_of(state), self.config
+        require_range("Hippocampus.actions", state["actions"], 0, cfg.n_actions)
+        require_range("Hippocampus.cell_of", state["cell_of"], 0, max(n["n_cells"], 1))
+        require_range("Hippocampus.trajectory", state["trajectory"], 0, n["size"])
+        require_range("Hippocampus.n_returns", state["n_returns"], 0, np.inf)
+        require_range("Hippocampus.visits", state["visits"], 0, np.inf)
+        require_range("Hippocampus.last_used", state["last_used"], 0, n["clock"] + 1)
+        require_range("Hippocampus.stored_at", state["stored_at"], 0, n["clock"] + 1)
+        require_range("Hippocampus.episode_of", state["episode_of"], 0, n["episode"] + 1)
+        require_range("Hippocampus.tags", state["tags"], -1, np.inf)
+        require_range("Hippocampus.distance_scale", state["distance_scale"], 0, np.inf)
+        # the sorted part is ordered by (cell, action): a query reads each cell as one block
+        sorted_end = n["sorted_end"]
+        group = state["cell_of"][:sorted_end].astype(np.int64) * cfg.n_actions
+        if n["n_cells"] == 0:
+            group = np.zeros(sorted_end, dtype=np.int64)
+        group += state["actions"][:sorted_end]
+        require(
+            bool(np.all(np.diff(group) >= 0)),
+            "Hippocampus: the sorted memories are not in (cell, action) order",
+        )
 
     # -- internals: search ---------------------------------------------------------------
     def _ensure_scratch(self) -> None:

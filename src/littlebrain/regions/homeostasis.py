@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from littlebrain.region import Region
+from littlebrain.region import Region, require_range
 from littlebrain.regions._pairwise import abs_sum_and_peak
 
 
@@ -35,6 +35,10 @@ class Homeostasis(Region):
         self.rate = 1.0 / timescale
         self.activity = np.zeros(len(signals), dtype=np.float64)  # running mean |s|
         self.peak = np.zeros(len(signals), dtype=np.float64)  # largest |s| seen
+
+    def check_invariants(self, state: dict[str, np.ndarray]) -> None:
+        require_range("Homeostasis.activity", state["activity"], 0, np.inf)
+        require_range("Homeostasis.peak", state["peak"], 0, np.inf)
 
     def step(self, **signals: np.ndarray) -> None:
         for i, name in enumerate(self.signals):

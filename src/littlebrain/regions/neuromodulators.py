@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from littlebrain.config import check
-from littlebrain.region import Region
+from littlebrain.region import Region, require, require_range
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,17 @@ class Neuromodulators(Region):
         self.last_action = -1  # -1: none yet this episode
         self.bout_action = -1
         self.bout_left = 0
+
+    def check_invariants(self, state: dict[str, np.ndarray]) -> None:
+        """(The actions' upper bound is the brain's to check: this region does not know it.)"""
+        for name in ("last_action", "bout_action"):
+            require_range(f"Neuromodulators.{name}", state[name], -1, np.inf)
+        require_range("Neuromodulators.bout_left", state["bout_left"], 0, self.config.bout_max)
+        require_range("Neuromodulators.novelty_average", state["novelty_average"], 0, np.inf)
+        require(
+            int(state["bout_left"]) == 0 or int(state["bout_action"]) >= 0,
+            "Neuromodulators: a bout goes on with no action",
+        )
 
     def step(self, feedback: float, next_value: float | None) -> float:
         """Dopamine for the last decision; `next_value` is None when the episode ended."""

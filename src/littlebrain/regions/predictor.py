@@ -33,7 +33,7 @@ import numpy as np
 
 from littlebrain.config import check
 from littlebrain.errors import ObservationError
-from littlebrain.region import Region
+from littlebrain.region import Region, require_range
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,11 @@ class Predictor(Region):
         self.fast = 0.0
         self.alarmed = False
         self.samples = 0
+
+    def check_invariants(self, state: dict[str, np.ndarray]) -> None:
+        require_range("Predictor.pending_action", state["pending_action"], -1, self.n_actions)
+        for name in ("usual", "fast", "samples"):
+            require_range(f"Predictor.{name}", state[name], 0, np.inf)
 
     def step(self, sensed: np.ndarray) -> tuple[float, float]:
         """Compare what is sensed with what was predicted, learn, and return (intrinsic outcome,

@@ -54,7 +54,7 @@ import numpy as np
 from littlebrain.checks import check_array
 from littlebrain.config import check
 from littlebrain.errors import ConfigError
-from littlebrain.region import Region
+from littlebrain.region import Region, require_range
 
 #: target spectral radius of diag(a) W for each regime
 TARGET_RADIUS: dict[str, float] = {"subcritical": 0.8, "critical": 1.0, "supercritical": 1.25}
@@ -120,6 +120,9 @@ class Reservoir(Region):
         self.recurrent_weights = weights
         self.gains = np.full(n, config.target_radius, dtype=np.float64)
         self.rates = np.zeros(n, dtype=np.float64)
+
+    def check_invariants(self, state: dict[str, np.ndarray]) -> None:
+        require_range("Reservoir.gains", state["gains"], GAIN_MIN, np.nextafter(GAIN_MAX, np.inf))
 
     def step(self, x: np.ndarray) -> np.ndarray:
         """Advance one step driven by `x`, adapt the gains (unless frozen); the new rates."""

@@ -30,7 +30,7 @@ import numpy as np
 
 from littlebrain.config import check
 from littlebrain.errors import ObservationError
-from littlebrain.region import Region
+from littlebrain.region import Region, require_range
 from littlebrain.regions._pairwise import abs_sum
 
 
@@ -98,6 +98,9 @@ class Striatum(Region):
             return np.zeros(self.n_actions)
         experience = self.visits @ (np.abs(code) / mass)
         return 1.0 - np.exp(-experience / self.config.confidence_visits)
+
+    def check_invariants(self, state: dict[str, np.ndarray]) -> None:
+        require_range("Striatum.visits", state["visits"], 0, np.inf)
 
     def step(self, code: np.ndarray, action: int, dopamine: float) -> None:
         """Deliver dopamine for the tagged past, then tag (x, a) for what comes next."""
