@@ -295,4 +295,3 @@ def test_any_vector_world_runs_with_the_same_defaults(tmp_path):
         == 0
     )
     assert json.loads((run / "summary.json").read_text())["episodes"] > 5
-

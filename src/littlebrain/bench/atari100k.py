@@ -167,7 +167,8 @@ def _fmt(score: float | None) -> str:
 
 def run_suite(jobs: list[Job], workers: int) -> None:
     """Run jobs in `workers` processes, printing each as it ends."""
-    run_in_workers(jobs, lambda job: is_finished(job.folder), run_job, describe, workers)
+    log = Path(jobs[0].root) / "failures.log" if jobs else None
+    run_in_workers(jobs, lambda job: is_finished(job.folder), run_job, describe, workers, log)
 
 
 def load_results(root: Path) -> list[dict[str, Any]]:
