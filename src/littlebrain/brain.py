@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
-from littlebrain.checks import check_array, check_feedback
+from littlebrain.checks import MAX_MAGNITUDE, check_array, check_bounds, check_feedback
 from littlebrain.errors import EnvironmentSpecError
 from littlebrain.region import Region
 from littlebrain.rng import make_rng, rng_state_array, set_rng_state
@@ -55,6 +55,9 @@ class Brain(ABC):
                 f"littlebrain needs a Box observation space (an array), got {observation_space}"
             )
         self.observation_shape = tuple(observation_space.shape)
+        # the space's bounds, clipped to what the brain can take (Box allows +-inf)
+        self._low = np.maximum(observation_space.low, -MAX_MAGNITUDE)
+        self._high = np.minimum(observation_space.high, MAX_MAGNITUDE)
         self.n_actions = require_discrete(action_space)
         self.config = config
         self.rng = make_rng(seed, "brain")  # the regions' draws
@@ -112,7 +115,8 @@ class Brain(ABC):
         return sum(np.asarray(a).nbytes for a in arrays) + 2 * rng_state_array(self.rng).nbytes
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Restore all regions; raises ValueError naming the first array that does not fit."""
+        """Restore all regions; raises ValueError naming the first array that does not fit,
+        before anything is changed."""
         known = {"brain"} | set(self.regions)
         foreign = sorted({key.split(".", 1)[0] for key in state} - known)
         if foreign:
@@ -124,6 +128,10 @@ class Brain(ABC):
         unexpected = sorted({k for k in state if k.startswith("brain.")} - set(generators))
         if unexpected:
             raise ValueError(f"state holds unknown brain arrays {unexpected}")
+        for key, rng in generators.items():  # checked on a scratch generator first
+            set_rng_state(np.random.Generator(np.random.PCG64()), state[key])
+        for region_name, region in self.regions.items():  # every region checked, then loaded
+            region.check_state(region_state(state, region_name))
         for region_name, region in self.regions.items():
             region.load_state_dict(region_state(state, region_name))
         for key, rng in generators.items():
@@ -131,9 +139,9 @@ class Brain(ABC):
 
     # -- input checks -------------------------------------------------------------------
     def _check(self, observation: Any, feedback: Any) -> tuple[np.ndarray, float]:
-        return check_array(observation, self.observation_shape, "observation"), check_feedback(
-            feedback
-        )
+        observation = check_array(observation, self.observation_shape, "observation")
+        check_bounds(observation, self._low, self._high, "observation")
+        return observation, check_feedback(feedback)
 
 
 def region_state(state: dict[str, np.ndarray], region: str) -> dict[str, np.ndarray]:

@@ -104,6 +104,9 @@ class AgentLoop:
             actions = np.asarray(arrays["loop.actions"])
         except (KeyError, TypeError, ValueError) as error:
             raise CheckpointError(f"checkpoint lacks the agent loop's state ({error})") from None
+        unknown = sorted(k for k in arrays if k.startswith("loop.") and k != "loop.actions")
+        if unknown:
+            raise CheckpointError(f"checkpoint holds unknown agent loop arrays {unknown}")
         n_actions = self.brain.n_actions
         if (
             actions.dtype != np.int64

@@ -93,6 +93,11 @@ def make_env(config: RunConfig, **overrides: Any) -> gym.Env:
         raise ConfigError(
             f"environment {env_id} rejects env_kwargs {config.env_kwargs}: {error}"
         ) from None
+    except Exception as error:  # noqa: BLE001 - a world's constructor may raise anything
+        raise ConfigError(
+            f"environment {env_id} could not be made with env_kwargs {config.env_kwargs}: "
+            f"{type(error).__name__}: {error}"
+        ) from None
 
 
 def brain_class(name: str) -> type[Brain]:
