@@ -128,7 +128,7 @@ class Brain(ABC):
         unexpected = sorted({k for k in state if k.startswith("brain.")} - set(generators))
         if unexpected:
             raise ValueError(f"state holds unknown brain arrays {unexpected}")
-        for key, rng in generators.items():  # checked on a scratch generator first
+        for key in generators:  # checked on a scratch generator first
             set_rng_state(np.random.Generator(np.random.PCG64()), state[key])
         for region_name, region in self.regions.items():  # every region checked, then loaded
             region.check_state(region_state(state, region_name))
