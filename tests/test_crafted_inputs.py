@@ -214,3 +214,16 @@ def test_a_run_folder_never_makes_littlebrain_import_a_module(capsys, run, tmp_p
         sys.path.remove(str(tmp_path))
     assert not marker.exists()
     assert "this" not in sys.modules and "planted_module" not in sys.modules
+
+
+def test_deeply_nested_config_files_are_refused(capsys, tmp_path):
+    config = tmp_path / "deep.json"
+    config.write_text("[" * 100_000 + "]" * 100_000)
+    fails_cleanly(capsys, ["run", "snake", "--config", str(config)], "nested too deeply")
+
+
+def test_analyze_refuses_a_crafted_activity_file(capsys, tmp_path):
+    np.savez(tmp_path / "activity.npz", events=np.zeros(3), rates=np.full((3, 2), np.nan))
+    fails_cleanly(capsys, ["analyze", str(tmp_path)], "activity.npz", "finite")
+    (tmp_path / "activity.npz").write_bytes(b"PK\x03\x04 not a zip")
+    fails_cleanly(capsys, ["analyze", str(tmp_path)], "unreadable")

@@ -27,6 +27,7 @@ import json
 import resource
 import shutil
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ import numpy as np
 
 from littlebrain.bench import dishpong, run_in_workers
 from littlebrain.brains.default import DefaultBrain, DefaultBrainConfig
-from littlebrain.checkpoint import write_json_atomic
+from littlebrain.checkpoint import read_json, write_json_atomic
 from littlebrain.errors import ConfigError, ObservationError, RunFolderError
 from littlebrain.rng import episode_seed
 from littlebrain.runs import provenance
@@ -355,11 +356,18 @@ def analyze(run: Path) -> int:
             f"{run} has no recorded reservoir activity (activity.npz): runs of "
             "`littlebrain bench criticality` with a reservoir record it"
         )
-    with np.load(activity, allow_pickle=False) as data:
-        events, rates = data["events"], data["rates"]
+    try:
+        with np.load(activity, allow_pickle=False) as data:
+            events, rates = data["events"], data["rates"]
+        if events.ndim != 2 or rates.ndim != 2 or not np.isfinite(rates).all():
+            raise ValueError("events and rates must be finite 2-d arrays")
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
+        raise RunFolderError(f"{activity} is unreadable: {error}") from None
     measures = measure(events)
     result_path = run / "result.json"
-    saved = json.loads(result_path.read_text()) if result_path.is_file() else {}
+    saved = read_json(result_path, "run result", RunFolderError) if result_path.is_file() else {}
+    if not isinstance(saved, dict):
+        raise RunFolderError(f"{result_path} is not a run result")
     print(f"{run}: {len(events):,} steps of {rates.shape[1]} reservoir units")
     for name in ("branching_ratio", "tau", "alpha", "crackling_deviation", "avalanches"):
         print(f"  {name:20s} {measures.get(name, float('nan')):.4g}")
