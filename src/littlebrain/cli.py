@@ -179,6 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
         "protocol's 100 where time allows)",
     )
     bench.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="atari100k: a JSON or TOML file whose brain_config table sets the brain for an "
+        "ablation on the development games (default: the default brain; give each arm its "
+        "own --runs)",
+    )
+    bench.add_argument(
         "--anchors",
         default=None,
         metavar="DIR",
@@ -296,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--games": args.games,
                 "--eval-episodes": args.eval_episodes,
                 "--anchors": args.anchors,
+                "--config": args.config,
             }
             if args.suite == "atari100k":
                 from littlebrain.bench import atari100k

@@ -26,11 +26,11 @@ import numpy as np
 from littlebrain.bench import run_in_workers
 from littlebrain.brain import Brain
 from littlebrain.checkpoint import write_json_atomic
-from littlebrain.config import RunConfig
+from littlebrain.config import RunConfig, read_config_file
 from littlebrain.envs.atari import ATARI_100K_GAMES, make_atari
 from littlebrain.errors import ConfigError
 from littlebrain.loop import AgentLoop, EpisodeRecord
-from littlebrain.runs import Session, provenance
+from littlebrain.runs import Session, provenance, resolve_config
 
 ATARI = "littlebrain/Atari-v0"
 STEPS = 100_000
@@ -54,13 +54,23 @@ class Job:
     eval_episodes: int
     root: str
     eval_step_budget: int = EVAL_STEP_BUDGET
+    #: the brain's settings as JSON ("{}": the defaults); other settings are for ablations on
+    #: the development games, each arm in its own --runs folder
+    brain_config: str = "{}"
 
     @property
     def folder(self) -> Path:
         return Path(self.root) / self.game / f"seed{self.seed}"
 
 
-def plan(games: list[str], seeds: int, steps: int, eval_episodes: int, root: Path) -> list[Job]:
+def plan(
+    games: list[str],
+    seeds: int,
+    steps: int,
+    eval_episodes: int,
+    root: Path,
+    brain_config: dict | None = None,
+) -> list[Job]:
     """Seed-major order: every game's first seed before any game's second, so that a sweep
     cut short leaves a table that covers the games evenly."""
     unknown = [g for g in games if g not in ATARI_100K_GAMES]
@@ -68,7 +78,12 @@ def plan(games: list[str], seeds: int, steps: int, eval_episodes: int, root: Pat
         raise ConfigError(
             f"unknown game {unknown[0]!r} (Atari 100k's: {', '.join(ATARI_100K_GAMES)})"
         )
-    return [Job(g, s, steps, eval_episodes, str(root)) for s in range(seeds) for g in games]
+    settings = json.dumps(brain_config or {}, sort_keys=True)
+    return [
+        Job(g, s, steps, eval_episodes, str(root), brain_config=settings)
+        for s in range(seeds)
+        for g in games
+    ]
 
 
 def is_finished(folder: Path) -> bool:
@@ -108,6 +123,7 @@ def run_config(job: Job) -> RunConfig:
         env=ATARI,
         env_kwargs={"game": job.game},
         brain="default",
+        brain_config=json.loads(job.brain_config),
         steps=job.steps,
         seed=job.seed,
         checkpoint_every=max(job.steps // 10, 1),
@@ -138,6 +154,7 @@ def run_job(job: Job) -> tuple[Job, str]:
         "seed": job.seed,
         "steps": summary["steps"],
         "frames_per_step": 1,
+        "brain_config": json.loads(job.brain_config),
         # the online score: the mean raw score of the training episodes that ended
         "online_score": float(metrics["score"].mean()) if len(metrics["score"]) else None,
         "training_episodes": int(len(metrics["score"])),
@@ -184,7 +201,9 @@ def main(args: Any, command: str) -> int:
     root, out = Path(args.runs), Path(args.out)
     if not args.report:
         games = args.games or list(ATARI_100K_GAMES)
-        jobs = plan(games, args.seeds, args.steps, args.eval_episodes, root)
+        brain_config = read_config_file(args.config).get("brain_config", {}) if args.config else {}
+        jobs = plan(games, args.seeds, args.steps, args.eval_episodes, root, brain_config)
+        resolve_config(run_config(jobs[0]))  # a bad setting is one line now, not one per run
         run_suite(jobs, args.workers)
     from littlebrain.bench.atari100k_report import write_report
 

@@ -34,6 +34,7 @@ from littlebrain.regions.hippocampus import Hippocampus, HippocampusConfig
 from littlebrain.regions.homeostasis import Homeostasis
 from littlebrain.regions.neuromodulators import NeuromodulatorConfig, Neuromodulators
 from littlebrain.regions.predictor import Predictor, PredictorConfig
+from littlebrain.regions.projection import ProjectionConfig, RandomProjection
 from littlebrain.regions.reservoir import TARGET_RADIUS, Reservoir, ReservoirConfig
 from littlebrain.regions.retina import Retina, RetinaConfig
 from littlebrain.regions.striatum import Striatum, StriatumConfig
@@ -87,6 +88,11 @@ class DefaultBrainConfig:
     #: costs more than it gives (Snake, 300 values, 60k steps, one seed: 6.1 without the cortex,
     #: 1.0 with 32 whitened components, 1.0 with 95% of the variance kept). 0: always compress
     cortex_above: int = 512
+    #: what compresses a large input into the state code: "cortex" (the learned principal
+    #: subspace, regions/cortex.py) or "projection" (a fixed random projection,
+    #: regions/projection.py, whose code keeps its meaning for the whole run)
+    state_code: str = "cortex"
+    projection: ProjectionConfig = field(default_factory=ProjectionConfig)
     #: regions or signals taken out, for ablations: "hippocampus", "striatum", "cortex" (the
     #: dentate gyrus and the hippocampus then read the retina), "novelty" (exploration at the
     #: fixed rate epsilon_min + epsilon_novelty / 2, the novelty-driven rate's typical level),
@@ -98,6 +104,10 @@ class DefaultBrainConfig:
         check(self.consolidation_per_step >= 0, "consolidation_per_step must be >= 0")
         check(self.retina_pooling >= 1, "retina_pooling must be >= 1")
         check(self.cortex_above >= 0, "cortex_above must be >= 0")
+        check(
+            self.state_code in ("cortex", "projection"),
+            f"state_code must be 'cortex' or 'projection', got {self.state_code!r}",
+        )
         regimes = ("none", *TARGET_RADIUS)
         check(self.reservoir_regime in regimes, f"reservoir_regime must be one of {regimes}")
         unknown = set(self.ablate) - set(ABLATIONS)
@@ -138,12 +148,16 @@ class DefaultBrain(Brain):
             self.retina = None  # a vector world: the cortex reads the observation itself
             sensed = int(np.prod(shape))
         ablate = set(config.ablate)
-        self.cortex = self.hippocampus = self.striatum = None
+        self.cortex = self.projection = self.hippocampus = self.striatum = None
         code_size = sensed
         if "cortex" not in ablate and sensed > config.cortex_above:
-            k_max = min(config.cortex.k_max, sensed)
-            self.cortex = Cortex(sensed, dataclasses.replace(config.cortex, k_max=k_max))
-            code_size = self.cortex.output_size
+            if config.state_code == "projection":
+                self.projection = RandomProjection(sensed, config.projection, self.rng)
+                code_size = self.projection.output_size
+            else:
+                k_max = min(config.cortex.k_max, sensed)
+                self.cortex = Cortex(sensed, dataclasses.replace(config.cortex, k_max=k_max))
+                code_size = self.cortex.output_size
         predicted_size = code_size  # the predictor forecasts the code before the reservoir
         self.reservoir = None
         if config.reservoir_regime != "none":
@@ -184,6 +198,7 @@ class DefaultBrain(Brain):
         regions = {
             "retina": self.retina,
             "cortex": self.cortex,
+            "projection": self.projection,
             "reservoir": self.reservoir,
             "dentate_gyrus": self.dentate_gyrus,
             "hippocampus": self.hippocampus,
@@ -202,7 +217,12 @@ class DefaultBrain(Brain):
             sensed = self.retina.step(observation)
         else:
             sensed = observation.astype(np.float32).ravel()
-        code = sensed if self.cortex is None else self.cortex.step(sensed)
+        if self.cortex is not None:
+            code = self.cortex.step(sensed)
+        elif self.projection is not None:
+            code = self.projection.step(sensed)
+        else:
+            code = sensed
         if self.reservoir is not None:
             code = np.concatenate([code, self.reservoir.step(code)])
         return code
