@@ -25,7 +25,7 @@ import numpy as np
 from littlebrain.brain import region_state
 from littlebrain.cli import _env_arg
 from littlebrain.config import RunConfig
-from littlebrain.runs import Session, provenance
+from littlebrain.runs import Session
 
 
 def resident_mb() -> float:
@@ -113,7 +113,7 @@ def main() -> None:
         "cpu_seconds_total": summary["cpu_seconds_total"],
         "wall_seconds_this_sitting": time.time() - started,
         "records": rows,
-        **provenance(),
+        **session.provenance,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -283,6 +283,8 @@ class Session:
     ) -> None:
         self.folder, self.config, self.env, self.brain, self.loop = folder, config, env, brain, loop
         self.wall_offset, self.cpu_offset = wall_offset, cpu_offset
+        # the code of this sitting, read as it starts: files changed while it runs did not run
+        self.provenance = provenance()
 
     @classmethod
     def start(cls, config: RunConfig, out: str | Path, command: str = "") -> Session:
@@ -428,7 +430,7 @@ class Session:
                 "cpu_seconds": cpu_seconds,
                 "steps_per_second": steps_run / seconds if seconds > 0 else None,
             },
-            **provenance(),
+            **self.provenance,
         }
         write_json_atomic(self.folder.summary_path, summary)
         if len(metrics["score"]):
