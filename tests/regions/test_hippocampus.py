@@ -96,6 +96,43 @@ def test_replay_inside_a_long_episode_is_segment_wise():
     assert got == [0.25, 0.5, 1.0, 0.5, 1.0, 2.0]
 
 
+def test_life_long_returns_add_every_later_outcome_of_the_segment():
+    """returns="life": the same walk as above, but the steps before the first food also get
+    the second food, discounted; revisits average whole returns; the segment's end stops it."""
+    h = make(discount=0.5, returns="life")
+    ks = keys(6, seed=5)
+    walk(h, ks[:3], [0, 1, 2])
+    walk(h, ks[3:], [0, 1, 2], feedback=1.0)
+    h.step(ks[0], feedback=2.0)
+    got = [h.value_of(k, a) for k, a in zip(ks, [0, 1, 2, 0, 1, 2], strict=True)]
+    assert got == [0.25 + 0.0625, 0.5 + 0.125, 1.0 + 0.25, 0.5, 1.0, 2.0]
+    assert len(h.pending) == 0
+    # a revisit of the first memory, then an outcome of 1 ending the segment: the first visit's
+    # return grows by 1 * 0.5^6 and the revisit's return is 1; the memory holds their mean
+    h.store(ks[0], 0)
+    h.conclude(1.0, terminated=True)
+    assert h.value_of(ks[0], 0) == (0.3125 + 0.5**6 + 1.0) / 2
+    assert h.value_of(ks[2], 2) == 1.25 + 0.5**4
+    h.reset_episode()
+    walk(h, ks[:1], [1], feedback=0.0)
+    h.step(ks[0], feedback=4.0)  # a new segment: the old steps are out of reach
+    assert h.value_of(ks[2], 2) == 1.25 + 0.5**4
+
+
+def test_life_long_returns_reach_back_only_as_far_as_the_cutoff():
+    h = make(discount=0.5, returns="life", return_cutoff=0.2)  # 0.5^3 < 0.2 <= 0.5^2
+    ks = keys(8, seed=9)
+    walk(h, ks, np.zeros(8, int))
+    h.step(ks[0], feedback=1.0)
+    before = [h.value_of(k, 0) for k in ks]
+    h.step(ks[0], feedback=1.0)  # the next step's outcome, straight after
+    after = [h.value_of(k, 0) for k in ks]
+    changed = [i for i in range(8) if after[i] != before[i]]
+    assert changed == [5, 6, 7]  # the steps the next outcome weighs 0.5^2, 0.5^1, 0.5^0
+    with pytest.raises(ConfigError, match="update='mean'"):
+        make(returns="life", update="max")
+
+
 def test_episode_ends_truncation_versus_termination():
     ks = keys(4, seed=6)
     # termination with no feedback: the steps led to nothing, they are worth 0

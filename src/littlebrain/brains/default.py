@@ -237,6 +237,7 @@ class DefaultBrain(Brain):
     def think(self, observation: np.ndarray, feedback: float) -> int:
         code = self.sense(observation)
         feedback += self.surprise(code)
+        self.neuromodulators.sense_outcome(feedback)
         units = self.dentate_gyrus.active_units(code)
         sparse = self.dentate_gyrus.expand(units, np.float64)
         q_episodic, c_episodic, novelty = self.remember(code, feedback)
@@ -274,6 +275,7 @@ class DefaultBrain(Brain):
     def conclude(self, observation: np.ndarray, feedback: float, terminated: bool) -> None:
         code = self.sense(observation)
         feedback += self.surprise(code)
+        self.neuromodulators.sense_outcome(feedback)
         if self.striatum is not None:
             if terminated:
                 dopamine = self.neuromodulators.step(feedback, next_value=None)

@@ -14,13 +14,20 @@ Rules, one per event:
              since the last outcome backwards: G_i = r * gamma^(n-1-i), then
              Q_m <- mean of all returns written to m           (update="mean"; default)
              Q_m <- max(Q_m, G_i)                              (update="max", MFEC)
+             with returns="life", r also joins the returns that steps before earlier outcomes
+             of the segment got: G_i <- G_i + r * gamma^(n-1-i), so Q_m moves by that over
+             its number of returns, back as far as gamma^(n-1-i) >= return_cutoff
     recall:  Q(s, a) = mean of Q over the k nearest valued memories of action a
              (the value of an identical memory where one exists); novelty = distance to the
              nearest memory of any action
 
-Returns are segment-wise: an outcome is written into the steps since the previous outcome, not
-further back, so replay happens inside long episodes, not only at their end (steps before an
-earlier outcome keep the returns that outcome gave them). Episode ends:
+Returns are segment-wise by default: an outcome is written into the steps since the previous
+outcome, not further back, so replay happens inside long episodes, not only at their end (steps
+before an earlier outcome keep the returns that outcome gave them). With returns="life" each
+step's return is the discounted sum of every outcome that follows it to the end of the segment
+(a life, in Atari), as in Monte-Carlo episodic control (NAIT, Long et al. 2022), still written
+as outcomes arrive: a step first gets the next outcome, and later ones are added while their
+discounted weight stays above `return_cutoff`. Episode ends:
   * termination: the final feedback (even 0) is replayed; a terminal state is worth 0, so a
     death with no explicit penalty still writes 0 into the last steps;
   * truncation: the final feedback plus gamma * V(final state) is replayed, where V is the
@@ -80,6 +87,7 @@ _COUNTERS = (
     "n_cells",  # IVF cells in use; 0 while the search is exact
     "trained_at",  # n_stores when the IVF centroids were last trained
     "trained_size",  # memories when the IVF centroids were last trained
+    "traj_valued",  # of the trajectory, the first ones already hold a return (returns="life")
 )
 # per-memory arrays, permuted together when the memory is compacted
 _PER_MEMORY = (
@@ -138,6 +146,11 @@ class HippocampusConfig:
     ivf_probe: int = 4
     #: steps kept for replay between outcomes; older ones never get a value (gamma^n ~ 0)
     max_trajectory: int = 20_000
+    #: "segment": a step's return is the next outcome, discounted; "life": the discounted sum of
+    #: all the outcomes that follow it in the segment (needs update="mean")
+    returns: str = "segment"
+    #: with returns="life", an outcome reaches back to the steps it weighs at least this much
+    return_cutoff: float = 1e-3
     #: integers each memory carries beside its key, given when it is stored and handed back
     #: by `sample_valued` (0: none). The default brain stores the dentate gyrus's active units
     #: there, the sparse index CA3 receives through the mossy fibres, so that consolidation
@@ -180,6 +193,12 @@ class HippocampusConfig:
             bad("ivf_threshold", "must be >= 4 * ivf_cells (enough keys to train the cells)")
         if self.max_trajectory < 1:
             bad("max_trajectory", "must be >= 1")
+        if self.returns not in ("segment", "life"):
+            bad("returns", "must be 'segment' or 'life'")
+        if self.returns == "life" and self.update != "mean":
+            bad("returns", "'life' needs update='mean' (a sum of outcomes is not a best one)")
+        if not 0.0 < self.return_cutoff < 1.0:
+            bad("return_cutoff", "must be in (0, 1)")
         if self.tag_width < 0:
             bad("tag_width", "must be >= 0")
 
@@ -263,6 +282,11 @@ class Hippocampus(Region):
         self.distance_scale = np.zeros(2, dtype=np.float64)
         self._n = dict.fromkeys(_COUNTERS, 0)
         self._n_evict = max(1, int(config.capacity * config.evict_fraction))
+        # returns="life": the steps back an outcome still weighs return_cutoff or more
+        self._reach = config.max_trajectory
+        if config.discount < 1.0:
+            reach = np.log(config.return_cutoff) / np.log(config.discount)
+            self._reach = min(int(reach) + 1, config.max_trajectory)
         # the recent part is searched exhaustively; it is sorted in when it reaches this size
         self._recent_max = min(config.capacity, max(256, self._n_evict))
         self._scratch_s: np.ndarray | None = None  # work buffers of the compiled query
@@ -284,7 +308,7 @@ class Hippocampus(Region):
     @property
     def pending(self) -> np.ndarray:
         """Slots stored since the last outcome, oldest first (they wait for replay)."""
-        return self.trajectory[: self._n["traj_len"]].copy()
+        return self.trajectory[self._n["traj_valued"] : self._n["traj_len"]].copy()
 
     @property
     def uses_ivf(self) -> bool:
@@ -379,6 +403,7 @@ class Hippocampus(Region):
             return
         if terminated:
             self._replay(feedback)
+            self._end_segment()
             return
         bootstrap = 0.0
         known_future = False
@@ -389,12 +414,11 @@ class Hippocampus(Region):
                 known_future = True
         if feedback != 0.0 or known_future:
             self._replay(feedback + bootstrap)
-        else:
-            self._set("traj_len", 0)  # no outcome to write: the steps stay unvalued
+        self._end_segment()  # with no outcome to write, the pending steps stay unvalued
 
     def reset_episode(self) -> None:
         """Start a new episode; a trajectory still waiting (no `conclude`) stays unvalued."""
-        self._set("traj_len", 0)
+        self._end_segment()
         self._set("episode", self._n["episode"] + 1)
         self._cache = None
 
@@ -583,6 +607,9 @@ class Hippocampus(Region):
         require(
             n["trained_at"] <= n["n_stores"], "Hippocampus.counters: trained_at exceeds n_stores"
         )
+        require(
+            n["traj_valued"] <= n["traj_len"], "Hippocampus.counters: traj_valued exceeds traj_len"
+        )
         return n
 
     def expected_shape(self, name: str, state: dict[str, np.ndarray]) -> tuple[int, ...]:
@@ -711,16 +738,23 @@ class Hippocampus(Region):
             half = n // 2
             self.trajectory[: n - half] = self.trajectory[half:n]
             n -= half
+            self._set("traj_valued", max(self._n["traj_valued"] - half, 0))
         self.trajectory[n] = slot
         self._set("traj_len", n + 1)
 
     def _replay(self, outcome: float) -> None:
-        """Write the discounted outcome into every step since the last outcome, newest first."""
-        n = self._n["traj_len"]
+        """Write the discounted outcome into every step since the last outcome, newest first
+        (and with returns="life", add it to the returns of the valued steps before them)."""
+        n, valued = self._n["traj_len"], self._n["traj_valued"]
         if n == 0:
             return
-        slots = self.trajectory[:n]
         returns = (outcome * self.config.discount ** np.arange(n - 1, -1, -1)).astype(np.float32)
+        first = max(n - self._reach, 0)  # returns="life": as far back as the outcome reaches
+        if first < valued:  # each of these memories' latest return grows by its share
+            earlier = self.trajectory[first:valued]
+            share = returns[first:valued] / self.n_returns[earlier].astype(np.float32)
+            np.add.at(self.values, earlier, share)
+        slots, returns = self.trajectory[valued:n], returns[valued:]
         if self.config.update == "max":
             self.values[slots[self.n_returns[slots] == 0]] = -np.inf  # a first return always wins
             np.maximum.at(self.values, slots, returns)
@@ -732,9 +766,21 @@ class Hippocampus(Region):
             mean = (self.values[uniq].astype(np.float64) * old_n + total) / (old_n + count)
             self.values[uniq] = mean.astype(np.float32)
         np.add.at(self.n_returns, slots, 1)
-        self.last_used[slots] = self._n["clock"]
-        self._set("traj_len", 0)
+        self.last_used[self.trajectory[:n]] = self._n["clock"]
         self._cache = None
+        if self.config.returns == "segment":
+            self._end_segment()
+            return
+        # keep the steps a later outcome still reaches, all of them valued now
+        keep = min(n, self._reach)
+        self.trajectory[:keep] = self.trajectory[n - keep : n].copy()
+        self._set("traj_len", keep)
+        self._set("traj_valued", keep)
+
+    def _end_segment(self) -> None:
+        """Forget the trajectory: no later outcome reaches its steps."""
+        self._set("traj_len", 0)
+        self._set("traj_valued", 0)
 
     def _maintain(self) -> None:
         """Sort in the recent part when it is full, (re)train the cells when due."""
@@ -793,7 +839,9 @@ class Hippocampus(Region):
                 array[:m] = array[order]
             array[m:n] = 0  # forgotten rows are cleared, so the state does not keep them
         traj = new_slot[self.trajectory[: self._n["traj_len"]]]
-        traj = traj[traj >= 0]  # pending steps forgotten because nothing else was left
+        kept = traj >= 0  # steps forgotten because nothing else was left
+        self._set("traj_valued", int(np.count_nonzero(kept[: self._n["traj_valued"]])))
+        traj = traj[kept]
         self.trajectory[: len(traj)] = traj
         self.trajectory[len(traj) :] = 0
         self._set("traj_len", len(traj))

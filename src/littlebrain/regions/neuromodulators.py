@@ -20,10 +20,11 @@ Biology borrowed:
   across the road). With perseveration, where the values tie (nothing known), the last action
   is kept rather than redrawn.
 - Arbitration by confidence (Daw, Niv & Dayan 2005; Lengyel & Dayan 2007): per action,
-  Q = (c_h Q_h + c_s Q_s + c_0 * 0) / (c_h + c_s + c_0): each system counts as much as it is
-  sure, against a small prior c_0 that an unknown action is worth 0. Without the prior, a
-  vanishing confidence still won where the other system had none, and an action tried only in
-  far-away states inherited their value and was never tried here.
+  Q = (c_h Q_h + c_s Q_s + c_0 Q_0) / (c_h + c_s + c_0): each system counts as much as it is
+  sure, against a small prior c_0 that an unknown action is worth Q_0 (0, or with `optimism`
+  that many typical outcomes). Without the prior, a vanishing confidence still won where the
+  other system had none, and an action tried only in far-away states inherited their value and
+  was never tried here.
 
 Reads: feedback (reward, or 0), the striatum's and hippocampus's values and confidences, the
 hippocampus's novelty. Writes: dopamine, exploration rate, the arbitrated action values. Holds
@@ -78,6 +79,11 @@ class NeuromodulatorConfig:
     bout_max: int = 1
     #: where action values tie, keep the last action instead of drawing one at random
     perseverate: bool = False
+    #: the value the prior gives an action nobody knows, in typical outcomes (the running mean
+    #: |r| of the non-zero outcomes seen): 0 is "worth nothing"; above 0, an action untried
+    #: near this state looks worth trying (optimism in the face of uncertainty, as NAIT's and
+    #: MFEC's untried actions), and as soon as either memory has evidence it outweighs the prior
+    optimism: float = 0.0
     #: exploration of a frozen brain (an evaluation): the fixed epsilon of the Atari 100k
     #: protocol's evaluations (DER, SPR, BBF: 0.001), not the novelty-driven rate
     frozen_epsilon: float = 0.001
@@ -95,10 +101,19 @@ class NeuromodulatorConfig:
         check(self.bout_exponent > 1, "bout_exponent must be > 1 (a zeta law)")
         check(self.bout_max >= 1, "bout_max must be at least 1")
         check(self.explore_within >= 0, "explore_within must be >= 0 (inf: explore among all)")
+        check(self.optimism >= 0, "optimism must be >= 0")
 
 
 class Neuromodulators(Region):
-    state_names = ("expected", "novelty_average", "last_action", "bout_action", "bout_left")
+    state_names = (
+        "expected",
+        "novelty_average",
+        "last_action",
+        "bout_action",
+        "bout_left",
+        "outcome_scale",
+        "outcomes",
+    )
     scalar_names = state_names
 
     def __init__(self, config: NeuromodulatorConfig, discount: float) -> None:
@@ -109,17 +124,27 @@ class Neuromodulators(Region):
         self.last_action = -1  # -1: none yet this episode
         self.bout_action = -1
         self.bout_left = 0
+        self.outcome_scale = 0.0  # running mean |r| of the non-zero outcomes
+        self.outcomes = 0  # non-zero outcomes seen, for the running mean's step
 
     def check_invariants(self, state: dict[str, np.ndarray]) -> None:
         """(The actions' upper bound is the brain's to check: this region does not know it.)"""
         for name in ("last_action", "bout_action"):
             require_range(f"Neuromodulators.{name}", state[name], -1, np.inf)
         require_range("Neuromodulators.bout_left", state["bout_left"], 0, self.config.bout_max)
-        require_range("Neuromodulators.novelty_average", state["novelty_average"], 0, np.inf)
+        for name in ("novelty_average", "outcome_scale", "outcomes"):
+            require_range(f"Neuromodulators.{name}", state[name], 0, np.inf)
         require(
             int(state["bout_left"]) == 0 or int(state["bout_action"]) >= 0,
             "Neuromodulators: a bout goes on with no action",
         )
+
+    def sense_outcome(self, feedback: float) -> None:
+        """Keep the typical size of the world's outcomes (the optimistic prior's unit)."""
+        if feedback != 0.0 and not self.frozen:
+            self.outcomes += 1
+            rate = 1.0 / min(self.outcomes, self.config.novelty_timescale)
+            self.outcome_scale += (abs(feedback) - self.outcome_scale) * rate
 
     def step(self, feedback: float, next_value: float | None) -> float:
         """Dopamine for the last decision; `next_value` is None when the episode ended."""
@@ -177,10 +202,14 @@ class Neuromodulators(Region):
         q_striatal: np.ndarray,
         c_striatal: np.ndarray,
     ) -> np.ndarray:
-        """Confidence-weighted mix of the two systems' values, per action."""
-        c_s = self.config.striatal_weight * c_striatal
-        total = c_episodic + c_s + self.config.prior_confidence
-        return (c_episodic * q_episodic + c_s * q_striatal) / total
+        """Confidence-weighted mix of the two systems' values and the prior, per action."""
+        cfg = self.config
+        c_s = cfg.striatal_weight * c_striatal
+        total = c_episodic + c_s + cfg.prior_confidence
+        q = c_episodic * q_episodic + c_s * q_striatal
+        if cfg.optimism:
+            q = q + cfg.prior_confidence * cfg.optimism * self.outcome_scale
+        return q / total
 
     def reset_episode(self) -> None:
         self.expected = 0.0
