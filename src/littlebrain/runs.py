@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import math
 import platform
 import resource
 import shlex
@@ -334,7 +335,7 @@ class Session:
             loop.restore(arrays, meta)
             wall_offset, cpu_offset = meta.get("wall_seconds"), meta.get("cpu_seconds")
             for value in (wall_offset, cpu_offset):
-                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                if not isinstance(value, int | float) or not 0 <= value < math.inf:
                     raise CheckpointError(f"checkpoint {checkpoints[-1]} has invalid timings")
         if loop.step_count > config.steps:
             raise ConfigError(
