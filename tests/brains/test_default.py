@@ -91,6 +91,38 @@ def test_a_striatum_that_also_reads_the_code_learns_the_cued_choice():
     assert greedy_score(brain, env) > 0.9
 
 
+def test_a_brain_coded_by_the_fixed_projection_learns_and_round_trips():
+    """state_code="projection": the compressed input goes through the random projection (here
+    forced with cortex_above=0), not the cortex; the brain learns the cued choice, and a copy
+    loaded from its state acts the same."""
+    env = CueWorld()
+    config = DefaultBrainConfig(state_code="projection", cortex_above=0)
+    brain = DefaultBrain(env.observation_space, env.action_space, config, seed=3)
+    assert brain.cortex is None and brain.projection is not None
+    assert brain.dentate_gyrus.config.input_dim == brain.projection.output_size
+    play(brain, env, 600, seed=3000)
+    copy = DefaultBrain(env.observation_space, env.action_space, config, seed=99)
+    copy.load_state_dict(brain.state_dict())
+    assert greedy_score(brain, env) > 0.9
+    assert greedy_score(copy, env) == greedy_score(brain, env)
+
+
+def test_optimism_makes_an_untried_action_worth_trying():
+    """With optimism, the prior values an action no memory knows at one typical outcome, so
+    it outranks an action known to pay less; without, it is worth 0."""
+    neuromodulators = Neuromodulators(NeuromodulatorConfig(optimism=1.0), discount=0.9)
+    for outcome in (1.0, -1.0, 1.0):
+        neuromodulators.sense_outcome(outcome)
+    assert neuromodulators.outcome_scale == 1.0
+    known = np.array([0.5, 0.0])  # action 0 known to pay 0.5, action 1 never tried here
+    confidence = np.array([1.0, 0.0])
+    q = neuromodulators.arbitrate(known, confidence, np.zeros(2), np.zeros(2))
+    assert q[1] == pytest.approx(1.0) and q[1] > q[0]
+    plain = Neuromodulators(NeuromodulatorConfig(), discount=0.9)
+    q = plain.arbitrate(known, confidence, np.zeros(2), np.zeros(2))
+    assert q[1] == 0.0 and q[0] > q[1]
+
+
 @pytest.mark.parametrize(
     "ablate", [("hippocampus",), ("striatum",), ("cortex",), ("novelty",), ("predictor",)]
 )
