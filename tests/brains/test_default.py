@@ -137,15 +137,20 @@ def test_ablated_brains_lack_the_region_and_still_learn(ablate):
     assert greedy_score(brain, env) > 0.9
 
 
-def test_the_cortex_compresses_only_large_inputs():
+def test_only_large_inputs_are_compressed_by_the_projection_or_the_cortex():
     small = gym.spaces.Box(0, 255, (8, 8, 3), dtype=np.uint8)
     large = gym.spaces.Box(0, 255, (84, 84), dtype=np.uint8)
     actions = gym.spaces.Discrete(4)
-    assert "cortex" not in DefaultBrain(small, actions, DefaultBrainConfig(), 0).regions
+    plain = DefaultBrain(small, actions, DefaultBrainConfig(), 0).regions
+    assert "projection" not in plain and "cortex" not in plain
     brain = DefaultBrain(large, actions, DefaultBrainConfig(), 0)
-    assert brain.hippocampus.config.key_dim == brain.cortex.output_size == 32
+    assert brain.cortex is None
+    assert brain.hippocampus.config.key_dim == brain.projection.output_size == 32
+    learned = DefaultBrain(large, actions, DefaultBrainConfig(state_code="cortex"), 0)
+    assert learned.projection is None
+    assert learned.hippocampus.config.key_dim == learned.cortex.output_size == 32
     forced = DefaultBrain(small, actions, DefaultBrainConfig(cortex_above=0), 0)
-    assert forced.dentate_gyrus.config.input_dim == forced.cortex.output_size
+    assert forced.dentate_gyrus.config.input_dim == forced.projection.output_size
 
 
 def test_surprise_alarms_come_with_unpredictable_stimulation():

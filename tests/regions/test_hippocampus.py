@@ -77,7 +77,7 @@ def test_replay_general_discount_and_death():
 def test_max_and_mean_updates_over_repeated_visits():
     ks = keys(3, seed=4)
     for update, expected in [("max", 1.0), ("mean", 0.75)]:
-        h = make(discount=0.5, update=update)
+        h = make(discount=0.5, update=update, returns="segment")
         walk(h, ks, [0, 0, 0])
         h.step(ks[0], 1.0)  # returns 0.25, 0.5, 1
         walk(h, ks[1:], [0, 0])
@@ -87,7 +87,7 @@ def test_max_and_mean_updates_over_repeated_visits():
 
 
 def test_replay_inside_a_long_episode_is_segment_wise():
-    h = make(discount=0.5)
+    h = make(discount=0.5, returns="segment")
     ks = keys(6, seed=5)
     walk(h, ks[:3], [0, 1, 2])
     walk(h, ks[3:], [0, 1, 2], feedback=1.0)  # food after step 3, delivered at step 4

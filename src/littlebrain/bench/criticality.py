@@ -359,8 +359,9 @@ def analyze(run: Path) -> int:
     try:
         with np.load(activity, allow_pickle=False) as data:
             events, rates = data["events"], data["rates"]
-        if events.ndim != 2 or rates.ndim != 2 or not np.isfinite(rates).all():
-            raise ValueError("events and rates must be finite 2-d arrays")
+        finite = np.isfinite(events).all() and np.isfinite(rates).all()
+        if events.ndim not in (1, 2) or rates.ndim != 2 or not finite:
+            raise ValueError("events (1-d or 2-d) and rates (2-d) must be finite numbers")
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
         raise RunFolderError(f"{activity} is unreadable: {error}") from None
     measures = measure(events)

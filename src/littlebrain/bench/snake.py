@@ -66,7 +66,7 @@ METHODS: dict[str, Method] = {
         Method(
             "with-cortex",
             "littlebrain-egocentric, cortex compressing the retina",
-            brain_config={"cortex_above": 0},
+            brain_config={"cortex_above": 0, "state_code": "cortex"},
             env_kwargs={"view": "egocentric"},
         ),
         Method(

@@ -1,20 +1,21 @@
 r"""The default little brain, wired like the diagram:
 
-    observation -> Retina -> Cortex [-> Reservoir] = state code
+    observation -> Retina -> Projection (or Cortex) [-> Reservoir] = state code
     state code -> Dentate gyrus (+ the code) -> Striatum (habits) -\
     state code -> Hippocampus (episodic values, novelty) ----------+-> arbitration -> action
     feedback -> Neuromodulators: dopamine -> Striatum, outcome -> Hippocampus replay,
                                  novelty (from the Hippocampus) -> exploration
     Predictor (state code + action -> next code): a surprise alarm is an outcome too
     consolidation: Hippocampus memories -> Dentate gyrus -> Striatum, a few per step
-    Homeostasis watches the cortex code, the dentate gyrus code and the values.
+    Homeostasis watches the state code, the dentate gyrus code and the values.
 
-The cortex sits in the path only when the retina's output is large (`cortex_above`); a small
-input goes to the dentate gyrus and the hippocampus as it is.
+The projection (a fixed random map, `state_code="projection"`) or the learned cortex sits in the
+path only when the retina's output is large (`cortex_above`); a small input goes to the dentate
+gyrus and the hippocampus as it is.
 Every region learns inside `step` with its own local rule; nothing here is world-specific.
-The retina sizes itself to the observation (never upsampling), the cortex to the retina, the
-dentate gyrus and the hippocampus to the cortex, so the same defaults serve every world with
-an image or vector observation and a Discrete action space.
+The retina sizes itself to the observation (never upsampling), the projection or the cortex to
+the retina, the dentate gyrus and the hippocampus to the code, so the same defaults serve every
+world with an image or vector observation and a Discrete action space.
 """
 
 from __future__ import annotations
@@ -88,10 +89,16 @@ class DefaultBrainConfig:
     #: costs more than it gives (Snake, 300 values, 60k steps, one seed: 6.1 without the cortex,
     #: 1.0 with 32 whitened components, 1.0 with 95% of the variance kept). 0: always compress
     cortex_above: int = 512
-    #: what compresses a large input into the state code: "cortex" (the learned principal
-    #: subspace, regions/cortex.py) or "projection" (a fixed random projection,
-    #: regions/projection.py, whose code keeps its meaning for the whole run)
-    state_code: str = "cortex"
+    #: what compresses a large input into the state code: "projection" (a fixed random
+    #: projection, regions/projection.py, whose code keeps its meaning for the whole run) or
+    #: "cortex" (the learned principal subspace, regions/cortex.py, whose units keep rotating
+    #: inside it). Fixed probe frames kept all their dentate gyrus winners from 20k to 100k
+    #: steps with the projection, 42-74% with the cortex (benchmarks/code_stability.py). Atari
+    #: development games, seed 0, frozen evaluation after 100k steps, cortex -> projection:
+    #: Pong -19.7 -> -17.9, Breakout 0.0 -> 1.6, MsPacman 652 -> 625, Boxing -1.3 -> 6.2,
+    #: Freeway 0 -> 0 (session 9). Snake and DishPong never compress (inputs under
+    #: cortex_above)
+    state_code: str = "projection"
     projection: ProjectionConfig = field(default_factory=ProjectionConfig)
     #: regions or signals taken out, for ablations: "hippocampus", "striatum", "cortex" (the
     #: dentate gyrus and the hippocampus then read the retina), "novelty" (exploration at the
