@@ -25,3 +25,7 @@ littlebrain bench dishpong --methods littlebrain-no-hippocampus --seeds 10 --wor
 littlebrain bench dishpong --methods littlebrain-stimulus littlebrain-silent littlebrain-no_feedback littlebrain-rest littlebrain-no-predictor littlebrain-no-hippocampus --seeds 10 --workers 2 $R
 # the report alone:
 littlebrain bench dishpong --report $R
+# session 9, commit d42c0f5 (the runs record 2451c6c-dirty, the same code before its commit):
+# littlebrain's conditions and the random policy with the new defaults and random streams;
+# runs/bench/dishpong restored from raw/ for the SB3 baselines (their code and seeding unchanged)
+littlebrain bench dishpong --seeds 10 --workers 2 $R
