@@ -53,3 +53,12 @@ littlebrain bench snake --methods no-novelty no-predictor with-cortex --steps 20
 littlebrain bench snake --methods littlebrain --steps 200000 --seeds 3 --workers 2 $R
 # the report alone:
 littlebrain bench snake --report $R
+# session 9, commit d42c0f5 (the new defaults; run folders of the SB3 rows restored from raw/).
+# The egocentric rows: five `littlebrain run` runs with the same settings written out
+# (runs/dev/life-optimism.toml: [brain_config.hippocampus] returns = "life",
+# [brain_config.neuromodulators] optimism = 1.0), moved to runs/bench/snake/littlebrain-egocentric-200000/
+for s in 0 1 2 3 4; do littlebrain run snake --env-arg view=egocentric --config life-optimism.toml --seed $s --out runs/bench/snake/littlebrain-egocentric-200000/seed$s --quiet; done
+littlebrain bench snake --methods littlebrain-egocentric no-hippocampus no-striatum --seeds 3 --workers 2 $R
+littlebrain bench snake --methods with-cortex no-novelty no-predictor --seeds 2 --workers 2 $R
+littlebrain bench snake --methods littlebrain random --seeds 3 --workers 2 $R
+littlebrain bench snake --methods random --seeds 5 --workers 2 $R
