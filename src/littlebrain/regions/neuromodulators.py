@@ -28,8 +28,9 @@ Biology borrowed:
 
 Reads: feedback (reward, or 0), the striatum's and hippocampus's values and confidences, the
 hippocampus's novelty. Writes: dopamine, exploration rate, the arbitrated action values. Holds
-the expectation Q(s, a) of the last decision, the running novelty average, the last action and
-the exploration bout in progress (its action and the steps it has left).
+the expectation Q(s, a) of the last decision, the running novelty average, the last action, the
+exploration bout in progress (its action and the steps it has left) and the typical size of the
+outcomes (the optimistic prior's unit).
 
 Every constant is a field of `NeuromodulatorConfig`, documented there.
 """
