@@ -73,8 +73,7 @@ FLAKY_SWEEP = textwrap.dedent(
     if __name__ == "__main__":
         jobs = ["a", "raises", "b", "killed", "c"]
         try:
-            run_in_workers(jobs, lambda job: False, work, lambda job, done: done, 2,
-                           Path("failures.log"))
+            run_in_workers(jobs, lambda job: False, work, lambda job, done: done, 2, Path("."))
         except SweepError as error:
             print("SweepError:", error)
             sys.exit(2)

@@ -29,15 +29,16 @@ def run_in_workers(
     run_job: Callable[[Job], tuple[Job, str]],
     describe: Callable[[Job, str], str],
     workers: int,
-    failure_log: Path | None = None,
+    runs: Path | None = None,
 ) -> None:
     """Run the unfinished jobs, each in a fresh process (so each run's peak memory is its own),
     at most `workers` at a time, printing `describe(job, what was done)` as each ends.
 
-    A job that raises, or whose process dies (killed, out of memory), is reported, appended to
-    `failure_log` with its traceback, and the others go on; SweepError names the failures at
-    the end. Killed itself (even by SIGKILL), the sweep takes its workers with it: on the next
-    sweep finished runs are skipped and unfinished ones resume from their folders."""
+    A job that raises, or whose process dies (killed, out of memory), is reported and appended
+    with its traceback to `failures.log` in the folder of the runs (`runs`), and the others go
+    on; SweepError names the failures at the end. Killed itself (even by SIGKILL), the sweep
+    takes its workers with it: on the next sweep finished runs are skipped and unfinished ones
+    resume from their folders."""
     from rich.console import Console
 
     console = Console()
@@ -49,6 +50,7 @@ def run_in_workers(
     if not todo:
         return
     context = multiprocessing.get_context("spawn")
+    failure_log = runs / "failures.log" if runs is not None else None
     pending, running, failures = list(todo), {}, []
     # A terminated sweep must take its workers with it: left running, they would go on writing
     # run folders that the next sweep resumes.

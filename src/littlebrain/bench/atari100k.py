@@ -184,8 +184,8 @@ def _fmt(score: float | None) -> str:
 
 def run_suite(jobs: list[Job], workers: int) -> None:
     """Run jobs in `workers` processes, printing each as it ends."""
-    log = Path(jobs[0].root) / "failures.log" if jobs else None
-    run_in_workers(jobs, lambda job: is_finished(job.folder), run_job, describe, workers, log)
+    runs = Path(jobs[0].root) if jobs else None
+    run_in_workers(jobs, lambda job: is_finished(job.folder), run_job, describe, workers, runs)
 
 
 def load_results(root: Path) -> list[dict[str, Any]]:

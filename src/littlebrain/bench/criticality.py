@@ -193,14 +193,7 @@ def run_suite(
     jobs = [
         (w, r, s, str(root), snake_steps) for w in worlds for r in regimes for s in range(seeds)
     ]
-    run_in_workers(
-        jobs,
-        lambda job: result_path(job).is_file(),
-        run_job,
-        describe,
-        workers,
-        root / "failures.log",
-    )
+    run_in_workers(jobs, lambda job: result_path(job).is_file(), run_job, describe, workers, root)
 
 
 def describe(job: tuple[str, str, int, str, int], done: str) -> str:

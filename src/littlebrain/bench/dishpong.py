@@ -207,14 +207,7 @@ def run_suite(methods: list[str], seeds: int, workers: int, root: Path) -> None:
     if unknown:
         raise ConfigError(f"unknown method {unknown[0]!r} (known: {', '.join(METHODS)})")
     jobs = [(m, s, str(root)) for m in methods for s in range(seeds)]
-    run_in_workers(
-        jobs,
-        lambda job: result_path(job).is_file(),
-        run_job,
-        describe,
-        workers,
-        root / "failures.log",
-    )
+    run_in_workers(jobs, lambda job: result_path(job).is_file(), run_job, describe, workers, root)
 
 
 # -- report -------------------------------------------------------------------------------

@@ -209,8 +209,8 @@ def describe(job: Job, done: str) -> str:
 
 def run_suite(jobs: list[Job], workers: int) -> None:
     """Run jobs in `workers` processes, printing each as it ends."""
-    log = Path(jobs[0].root) / "failures.log" if jobs else None
-    run_in_workers(jobs, lambda job: is_finished(job.folder), run_job, describe, workers, log)
+    runs = Path(jobs[0].root) if jobs else None
+    run_in_workers(jobs, lambda job: is_finished(job.folder), run_job, describe, workers, runs)
 
 
 # -- report -------------------------------------------------------------------------------
