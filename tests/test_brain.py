@@ -109,3 +109,14 @@ def test_rng_state_survives_an_array_round_trip():
     other = make_rng(0)
     set_rng_state(other, saved)
     assert np.array_equal(other.random(5), expected)
+
+
+def test_observations_outside_the_space_are_refused_whatever_their_dtype():
+    """uint8 frames of a [0, 255] space skip the bounds comparison (they cannot leave it); the
+    same values in a wider dtype are still compared."""
+    brain = make_brain()
+    assert 0 <= brain.step(np.full(OBS.shape, 255, dtype=np.uint8)) < 3
+    assert 0 <= brain.step(np.full(OBS.shape, 255, dtype=np.int16)) < 3
+    for dtype, value in ((np.int16, 256), (np.float32, -1.0), (np.float64, 1e16)):
+        with pytest.raises(ObservationError, match="outside the world's observation space"):
+            brain.step(np.full(OBS.shape, value, dtype=dtype))

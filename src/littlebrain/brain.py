@@ -58,6 +58,14 @@ class Brain(ABC):
         # the space's bounds, clipped to what the brain can take (Box allows +-inf)
         self._low = np.maximum(observation_space.low, -MAX_MAGNITUDE)
         self._high = np.minimum(observation_space.high, MAX_MAGNITUDE)
+        # an integer dtype whose whole range lies within the bounds (uint8 frames in [0, 255])
+        # cannot leave them: observations of that dtype skip the comparison on every step
+        dtype = np.dtype(observation_space.dtype)
+        self._dtype_within_bounds = None
+        if dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            if np.all(self._low <= info.min) and np.all(self._high >= info.max):
+                self._dtype_within_bounds = dtype
         self.n_actions = require_discrete(action_space)
         self.config = config
         self.rng = make_rng(seed, "brain")  # the regions' draws
@@ -140,7 +148,8 @@ class Brain(ABC):
     # -- input checks -------------------------------------------------------------------
     def _check(self, observation: Any, feedback: Any) -> tuple[np.ndarray, float]:
         observation = check_array(observation, self.observation_shape, "observation")
-        check_bounds(observation, self._low, self._high, "observation")
+        if observation.dtype != self._dtype_within_bounds:
+            check_bounds(observation, self._low, self._high, "observation")
         return observation, check_feedback(feedback)
 
 
