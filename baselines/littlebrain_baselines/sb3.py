@@ -157,7 +157,7 @@ def run_sb3_dishpong(algo: str, seed: int, env_kwargs: dict) -> dict[str, Any]:
     from stable_baselines3.common.callbacks import BaseCallback
 
     import littlebrain  # noqa: F401  (registers the worlds)
-    from littlebrain.bench.dishpong import end_session
+    from littlebrain.envs.dishpong import end_session
 
     torch.set_num_threads(1)
     env = HitMissReward(gym.make("littlebrain/DishPong-v0", condition="stimulus", **env_kwargs))

@@ -315,7 +315,13 @@ def main(argv: list[str] | None = None) -> int:
                 args.steps = args.steps or atari100k.STEPS
                 args.eval_episodes = args.eval_episodes or atari100k.EVAL_EPISODES
                 args.anchors = args.anchors or "../shared/anchors/atari100k"
-                return atari100k.main(args, command)
+                if not args.report:
+                    atari100k.run_from_args(args)
+                from littlebrain.bench.atari100k_report import write_report
+
+                report = write_report(Path(args.runs), Path(args.out), Path(args.anchors), command)
+                print(f"report: {report}")
+                return 0
             for flag, value in atari_only.items():
                 if value is not None:
                     raise ConfigError(f"{flag} applies to atari100k only")

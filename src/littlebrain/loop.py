@@ -9,12 +9,18 @@ back to the very same observation.
 A world may end a learning segment without ending the episode: on a step whose `info` says
 `life_lost` (Atari's loss of a life), the brain concludes the segment as terminated and starts
 a new one, while the episode and its score go on to game over.
+
+The loop is extended by callbacks (SB3's callbacks, Nengo's probes): `on_step` sees every
+transition, `on_episode_end` every finished episode. Metrics, probes, rallies, recorded frames
+and live views are callbacks on this one loop; a callback reads, it never changes what the
+brain or the world does, so a run with callbacks is the run without them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,11 +45,47 @@ class EpisodeRecord:
     episode_return: float
 
 
+@dataclass(frozen=True)
+class Transition:
+    """One environment step as the world returned it, after the brain has learnt from it."""
+
+    step: int  # global environment step, counting this one
+    action: int
+    observation: np.ndarray
+    reward: float
+    terminated: bool
+    truncated: bool
+    info: dict[str, Any]
+
+
+class Callback:
+    """Hooks on the agent loop; override the ones needed. A callback must not change the brain,
+    the world or their random generators."""
+
+    def on_action(self, loop: AgentLoop, action: int) -> None:
+        """After the brain chose an action, before the world steps: what the brain holds now is
+        what it decided on (probes read it here)."""
+
+    def on_step(self, loop: AgentLoop, transition: Transition) -> None:
+        """After every environment step (and after `end_episode` on the step that ended one)."""
+
+    def on_episode_end(self, loop: AgentLoop, record: EpisodeRecord) -> None:
+        """After the step that ended an episode, before the next one is reset."""
+
+
 class AgentLoop:
-    def __init__(self, env: gym.Env, brain: Brain, seed: int, stream: str = "world") -> None:
+    def __init__(
+        self,
+        env: gym.Env,
+        brain: Brain,
+        seed: int,
+        stream: str = "world",
+        callbacks: Sequence[Callback] = (),
+    ) -> None:
         """`stream`: the run's random stream the world's episodes are seeded from ("world"
         while learning, "evaluation" for a frozen evaluation; see littlebrain.rng)."""
         self.env, self.brain, self.seed, self.stream = env, brain, seed, stream
+        self.callbacks = list(callbacks)
         self.step_count = 0
         self.episode = 0
         self._begin_episode()
@@ -59,17 +101,22 @@ class AgentLoop:
     def advance(self) -> EpisodeRecord | None:
         """One environment step; returns the episode's record when the step ended it."""
         action = self.brain.step(self.observation, self.feedback)
+        for callback in self.callbacks:
+            callback.on_action(self, action)
         observation, reward, terminated, truncated, info = self.env.step(action)
         self.actions.append(action)
         self.step_count += 1
         self.episode_return += float(reward)
         if not (terminated or truncated):
+            feedback = float(reward)
             if info.get("life_lost"):  # a learning segment ends, the scored episode goes on
-                self.brain.end_episode(observation, float(reward), True)
-                reward = 0.0
-            self.observation, self.feedback = observation, float(reward)
+                self.brain.end_episode(observation, feedback, True)
+                feedback = 0.0
+            self.observation, self.feedback = observation, feedback
+            self._notify(action, observation, reward, False, False, info)
             return None
         self.brain.end_episode(observation, float(reward), bool(terminated))
+        self._notify(action, observation, reward, bool(terminated), bool(truncated), info)
         record = EpisodeRecord(
             step=self.step_count,
             episode=self.episode,
@@ -77,9 +124,38 @@ class AgentLoop:
             length=len(self.actions),
             episode_return=self.episode_return,
         )
+        for callback in self.callbacks:
+            callback.on_episode_end(self, record)
         self.episode += 1
         self._begin_episode()
         return record
+
+    def _notify(self, action: int, observation: Any, reward: Any, terminated: bool,
+                truncated: bool, info: dict[str, Any]) -> None:  # fmt: skip
+        if self.callbacks:
+            transition = Transition(
+                self.step_count, action, observation, float(reward), terminated, truncated, info
+            )
+            for callback in self.callbacks:
+                callback.on_step(self, transition)
+
+    def run(self, steps: int) -> list[EpisodeRecord]:
+        """Advance `steps` environment steps; the records of the episodes that ended."""
+        records = []
+        for _ in range(steps):
+            record = self.advance()
+            if record is not None:
+                records.append(record)
+        return records
+
+    def run_episodes(self, episodes: int) -> list[EpisodeRecord]:
+        """Advance until `episodes` more episodes have ended; their records."""
+        records: list[EpisodeRecord] = []
+        while len(records) < episodes:
+            record = self.advance()
+            if record is not None:
+                records.append(record)
+        return records
 
     # -- checkpointing --------------------------------------------------------------------
     def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -197,16 +197,11 @@ def load_results(root: Path) -> list[dict[str, Any]]:
     return sorted(results, key=lambda r: (r["game"], r["seed"]))
 
 
-def main(args: Any, command: str) -> int:
-    root, out = Path(args.runs), Path(args.out)
-    if not args.report:
-        games = args.games or list(ATARI_100K_GAMES)
-        brain_config = read_config_file(args.config).get("brain_config", {}) if args.config else {}
-        jobs = plan(games, args.seeds, args.steps, args.eval_episodes, root, brain_config)
-        resolve_config(run_config(jobs[0]))  # a bad setting is one line now, not one per run
-        run_suite(jobs, args.workers)
-    from littlebrain.bench.atari100k_report import write_report
-
-    report = write_report(root, out, Path(args.anchors), command)
-    print(f"report: {report}")
-    return 0
+def run_from_args(args: Any) -> None:
+    """The sweep `littlebrain bench atari100k` asks for (the CLI writes the report after it)."""
+    root = Path(args.runs)
+    games = args.games or list(ATARI_100K_GAMES)
+    brain_config = read_config_file(args.config).get("brain_config", {}) if args.config else {}
+    jobs = plan(games, args.seeds, args.steps, args.eval_episodes, root, brain_config)
+    resolve_config(run_config(jobs[0]))  # a bad setting is one line now, not one per run
+    run_suite(jobs, args.workers)

@@ -38,8 +38,9 @@ from littlebrain.bench import dishpong, run_in_workers
 from littlebrain.brains.default import DefaultBrain, DefaultBrainConfig
 from littlebrain.checkpoint import read_json, write_json_atomic
 from littlebrain.errors import ConfigError, ObservationError, RunFolderError
-from littlebrain.rng import episode_seed
+from littlebrain.loop import AgentLoop, Callback, Transition
 from littlebrain.runs import provenance
+from littlebrain.stats import mean_ci
 
 REGIMES = ("none", "subcritical", "critical", "supercritical")
 WORLDS = ("snake", "dishpong")
@@ -103,6 +104,27 @@ def dynamics(brain: DefaultBrain) -> dict[str, float]:
     return {"spectral_radius": reservoir.spectral_radius(), "lyapunov": float(lyapunov)}
 
 
+class ActivityRecorder(Callback):
+    """The reservoir's rates over the last RECORD_STEPS steps of a run, and DishPong's rallies."""
+
+    def __init__(self, brain: DefaultBrain, steps: int) -> None:
+        self.brain, self.steps = brain, steps
+        self.record = brain.reservoir is not None
+        n_units = brain.reservoir.config.n_units if self.record else 0
+        self.rates = np.zeros((min(RECORD_STEPS, steps), n_units))
+        self.rallies: list[tuple[float, int]] = []
+
+    def on_action(self, loop: AgentLoop, action: int) -> None:
+        row = loop.step_count - (self.steps - len(self.rates))  # the step about to be taken
+        if self.record and row >= 0:
+            self.rates[row] = self.brain.reservoir.rates
+
+    def on_step(self, loop: AgentLoop, transition: Transition) -> None:
+        if transition.info.get("rally_ended"):
+            info = transition.info
+            self.rallies.append((info["game_time_s"], int(info["rally_hits"])))
+
+
 def play(
     world: str, regime: str, seed: int, snake_steps: int, session_minutes: float = 20.0
 ) -> dict[str, Any]:
@@ -120,25 +142,11 @@ def play(
         )
         steps = env.unwrapped.n_bins
     brain = DefaultBrain(env.observation_space, env.action_space, config, seed)
-    record = brain.reservoir is not None
-    rates = np.zeros((min(RECORD_STEPS, steps), brain.reservoir.config.n_units if record else 0))
-    scores, rallies = [], []
-    obs, info = env.reset(seed=episode_seed(seed, 0))
-    feedback, episode = 0.0, 0
+    recorder = ActivityRecorder(brain, steps)
+    loop = AgentLoop(env, brain, seed, callbacks=[recorder])
     started = time.process_time()
-    for step in range(steps):
-        action = brain.step(obs, feedback)
-        if record and step >= steps - len(rates):
-            rates[step - (steps - len(rates))] = brain.reservoir.rates
-        obs, feedback, terminated, truncated, info = env.step(action)
-        if info.get("rally_ended"):
-            rallies.append((info["game_time_s"], int(info["rally_hits"])))
-        if terminated or truncated:
-            brain.end_episode(obs, feedback, terminated)
-            scores.append(float(info.get("score", 0.0)))
-            episode += 1
-            obs, info = env.reset(seed=episode_seed(seed, episode))
-            feedback = 0.0
+    scores = [record.score for record in loop.run(steps)]
+    rallies, rates, record = recorder.rallies, recorder.rates, recorder.record
     result: dict[str, Any] = {"cpu_seconds": time.process_time() - started, "steps": steps}
     if world == "snake":
         result.update(
@@ -225,7 +233,7 @@ def report(root: Path, out: Path, command: str) -> Path:
             row: dict[str, Any] = {"world": world, "regime": regime, "seeds": len(group)}
             for column in (*columns, "score_all_episodes", "score_t1", "cpu_seconds"):
                 values = np.array([r.get(column, np.nan) for r in group], dtype=float)
-                row[column] = dishpong.mean_ci(values)
+                row[column] = mean_ci(values)
             rows.append(row)
     write_json_atomic(out / "summary.json", {"rows": rows, "command": command})
     with open(out / "runs.csv", "w", encoding="utf-8") as f:
@@ -300,7 +308,7 @@ def write_readme(
         "steps, score = mean of the last "
         "100 episodes (sample efficiency: mean over all episodes). DishPong: one 20-minute "
         "session, stimulus condition, no reward, score = hits per rally in the last 15 minutes. "
-        "Mean over seeds [95% bootstrap interval]. Measures on the reservoir's last "
+        "Mean over seeds [95% t interval]. Measures on the reservoir's last "
         f"{RECORD_STEPS:,} steps; see the module docstring of littlebrain.bench.criticality.",
         "",
         "| world | reservoir | seeds | score | all episodes / first 5 min | branching ratio | "

@@ -32,12 +32,15 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from littlebrain.animation import save_gif
 from littlebrain.bench import keep_only, run_in_workers
 from littlebrain.checkpoint import write_json_atomic
 from littlebrain.config import RunConfig
+from littlebrain.envs.dishpong import end_session
 from littlebrain.errors import ConfigError
-from littlebrain.rng import episode_seed
+from littlebrain.loop import AgentLoop, Callback, Transition
 from littlebrain.runs import make_brain, provenance
+from littlebrain.stats import mean_ci
 
 DISHPONG = "littlebrain/DishPong-v0"
 #: the world's settings for the experiment: 50 ms bins (a 20-minute session is 24,000 steps) and
@@ -100,12 +103,21 @@ def rally_metrics(rallies: list[tuple[float, int]], lo: float, hi: float) -> dic
     }
 
 
-def end_session(rallies: list[tuple[float, int]], info: dict[str, Any]) -> None:
-    """Count the rally still in play when the session ends, with the hits it has had: dropping
-    it would drop a long rally, the best play of a session. One without a hit yet tells nothing
-    and is left out."""
-    if not info["rally_ended"] and info["rally_hits"] > 0:
-        rallies.append((info["game_time_s"], int(info["rally_hits"])))
+class RallyRecorder(Callback):
+    """Keeps each rally's end time and hits, and the frames rendered from `frames_from` on."""
+
+    def __init__(self, frames_from: float | None = None) -> None:
+        self.rallies: list[tuple[float, int]] = []
+        self.frames: list[np.ndarray] = []
+        self.frames_from = frames_from
+        self.info: dict[str, Any] = {}
+
+    def on_step(self, loop: AgentLoop, transition: Transition) -> None:
+        info = self.info = transition.info
+        if info["rally_ended"]:
+            self.rallies.append((info["game_time_s"], int(info["rally_hits"])))
+        if self.frames_from is not None and info["game_time_s"] >= self.frames_from:
+            self.frames.append(loop.env.render())
 
 
 def play_session(
@@ -122,27 +134,19 @@ def play_session(
     config = RunConfig(
         env=DISHPONG, brain=method.brain, brain_config=method.brain_config, seed=seed
     )
-    brain = make_brain(config, env)
-    obs, info = env.reset(seed=episode_seed(seed, 0))  # the world's stream, not the brain's
-    rallies, frames = [], []
+    recorder = RallyRecorder(frames_from)
+    loop = AgentLoop(env, make_brain(config, env), seed, callbacks=[recorder])
     start = time.process_time()
-    while True:
-        obs, _, terminated, truncated, info = env.step(brain.step(obs, 0.0))
-        if info["rally_ended"]:
-            rallies.append((info["game_time_s"], int(info["rally_hits"])))
-        if frames_from is not None and info["game_time_s"] >= frames_from:
-            frames.append(env.render())
-        if terminated or truncated:
-            brain.end_episode(obs, 0.0, terminated)
-            break
-    end_session(rallies, info)
+    loop.run_episodes(1)  # the session is one episode; the world has no reward channel
+    info = recorder.info
+    end_session(recorder.rallies, info)
     return {
-        "rallies": rallies,
+        "rallies": recorder.rallies,
         "hits": int(info["hits"]),
         "misses": int(info["misses"]),
         "session_seconds": float(info["game_time_s"]),
         "cpu_seconds": time.process_time() - start,
-        "frames": frames,
+        "frames": recorder.frames,
     }
 
 
@@ -168,7 +172,9 @@ def run_job(job: tuple[str, int, str]) -> tuple[tuple[str, int, str], str]:
             gif_from = 20 * 60 - 20.0  # the last 20 s of play
         result = play_session(method, seed, gif_from)
         if result["frames"]:
-            save_gif(result["frames"], folder / "late_session.gif")
+            save_gif(
+                result["frames"], folder / "late_session.gif", every=2, size=240, duration_ms=100
+            )
         del result["frames"]
     t2_from = T1_SECONDS
     result.update(
@@ -185,13 +191,6 @@ def run_job(job: tuple[str, int, str]) -> tuple[tuple[str, int, str], str]:
     )
     write_json_atomic(folder / "result.json", result)
     return job, "ran"
-
-
-def save_gif(frames: list[np.ndarray], path: Path, every: int = 2) -> None:
-    from PIL import Image
-
-    images = [Image.fromarray(f).resize((240, 240), Image.NEAREST) for f in frames[::every]]
-    images[0].save(path, save_all=True, append_images=images[1:], duration=100, loop=0)
 
 
 def describe(job: tuple[str, int, str], done: str) -> str:
@@ -217,15 +216,6 @@ def load_results(root: Path) -> dict[str, list[dict[str, Any]]]:
         result = json.loads(path.read_text(encoding="utf-8"))
         results.setdefault(result["method"], []).append(result)
     return results
-
-
-def mean_ci(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean of the finite values and their 95% bootstrap interval (the Snake report's)."""
-    from littlebrain.bench.snake import bootstrap_ci
-
-    values = values[np.isfinite(values)]
-    mean = float(values.mean()) if len(values) else float("nan")
-    return (mean, *bootstrap_ci(values))
 
 
 def report(root: Path, out: Path, command: str) -> Path:
@@ -354,7 +344,8 @@ def write_readme(rows: list[dict[str, Any]], kruskal: float, path: Path, command
         "One 20-minute session per run (24,000 steps of 50 ms), learning online from the first "
         "step. littlebrain never receives a reward; the SB3 baselines are given +1 per hit and "
         "-1 per miss. T1 = first 5 minutes, T2 = last 15. Hits per rally: mean over seeds with a "
-        "95% bootstrap interval; p: paired Wilcoxon signed-rank test of T2 vs T1 across seeds.",
+        "95% t interval (littlebrain.stats); p: paired Wilcoxon signed-rank test of T2 vs T1 "
+        "across seeds.",
         "",
         "| method | seeds | hits/rally T1 | hits/rally T2 | aces % T1 / T2 | long rallies % "
         "T1 / T2 | Wilcoxon p | CPU s |",

@@ -23,6 +23,7 @@ from littlebrain.config import RunConfig
 from littlebrain.errors import ConfigError, RunFolderError
 from littlebrain.plots import rolling_mean
 from littlebrain.runs import RunFolder, Session, make_brain, make_env, provenance, read_metrics
+from littlebrain.stats import t_interval
 
 SNAKE = "littlebrain/Snake-v0"
 THRESHOLDS = (5, 10, 20)
@@ -245,15 +246,6 @@ def steps_to_reach(step: np.ndarray, score: np.ndarray, threshold: float) -> flo
     return float(step[reached[0]]) if len(reached) else None
 
 
-def bootstrap_ci(values: np.ndarray, resamples: int = 10_000) -> tuple[float, float]:
-    """95% percentile-bootstrap interval of the mean (fixed seed: reports are reproducible)."""
-    if len(values) < 2:
-        return float("nan"), float("nan")
-    rng = np.random.default_rng(0)
-    means = rng.choice(values, size=(resamples, len(values))).mean(axis=1)
-    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
-
-
 def aggregate(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for run in runs:
@@ -261,7 +253,7 @@ def aggregate(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for (method, budget), members in sorted(groups.items()):
         finals = np.asarray([r["summary"]["mean_score_last_100"] or 0.0 for r in members])
-        low, high = bootstrap_ci(finals)
+        low, high = t_interval(finals)
         row = {
             "method": method,
             "budget": budget,
@@ -338,8 +330,8 @@ def write_report(root: Path, out: Path, command: str) -> Path:
         "# Snake 10x10, sparse binary rewards: littlebrain against deep RL",
         "",
         "Score = apples eaten per episode. Mean of the last 100 episodes of each run, mean over",
-        "seeds with a 95% bootstrap interval; steps to reach a rolling mean (100 episodes) of",
-        "5 / 10 / 20: median over the seeds that reached it (n reached / seeds).",
+        "seeds with a 95% t interval (littlebrain.stats); steps to reach a rolling mean (100",
+        "episodes) of 5 / 10 / 20: median over the seeds that reached it (n reached / seeds).",
         "",
         "| method | budget | seeds | mean score, last 100 (95% CI) | best episode | "
         "steps to 5 | steps to 10 | steps to 20 | CPU s / run | peak MB |",
@@ -385,9 +377,9 @@ def write_best_episode_gif(
     """The whole brain's best view (ablations aside: the GIF shows littlebrain, not a brain
     with a region taken out), its best seed reloaded from its last checkpoint, plays
     `episodes` fresh episodes (still learning online, as always); the best one becomes a GIF."""
-    from PIL import Image
-
+    from littlebrain.animation import BestEpisodeFrames, save_gif
     from littlebrain.checkpoint import load_checkpoint
+    from littlebrain.loop import AgentLoop
 
     ours = [r for r in rows if r["method"] in ("littlebrain", "littlebrain-egocentric")]
     if not ours:
@@ -417,19 +409,10 @@ def write_best_episode_gif(
         brain.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("loop.")})
     except ValueError as error:
         return kept(f"this run's checkpoint no longer loads into the current brain: {error}")
-    best_frames, best_score = [], -1.0
-    for episode in range(episodes):
-        obs, info = env.reset(seed=10**9 + episode)
-        frames, feedback, done = [env.render()], 0.0, False
-        while not done:
-            obs, feedback, terminated, truncated, info = env.step(brain.step(obs, feedback))
-            frames.append(env.render())
-            done = terminated or truncated
-        brain.end_episode(obs, feedback, terminated)
-        if info["score"] > best_score:
-            best_frames, best_score = frames, float(info["score"])
-    images = [Image.fromarray(frame) for frame in best_frames]
-    images[0].save(path, save_all=True, append_images=images[1:], duration=80, loop=0)
+    frames = BestEpisodeFrames()
+    AgentLoop(env, brain, config.seed, "evaluation", callbacks=[frames]).run_episodes(episodes)
+    best_score = frames.best_score
+    save_gif(frames.best_frames, path)
     return (
         f"{best['method']}, seed {run['seed']} after {best['budget']:,} steps: the best of "
         f"{episodes} further episodes (learning still on), score {best_score:.0f}."

@@ -428,3 +428,11 @@ class DishPongEnv(gym.Env):
             f"  rally {self._rally_hits}  condition {self.condition}"
         )
         return "\n".join(lines) + "\n"
+
+
+def end_session(rallies: list[tuple[float, int]], info: dict[str, Any]) -> None:
+    """Count the rally still in play when the session ends, with the hits it has had: dropping
+    it would drop a long rally, the best play of a session. One without a hit yet tells nothing
+    and is left out. `rallies`: (game time, hits) of each rally, appended to."""
+    if not info["rally_ended"] and info["rally_hits"] > 0:
+        rallies.append((info["game_time_s"], int(info["rally_hits"])))
