@@ -62,3 +62,85 @@ def test_run_config_rejects_non_finite_and_out_of_range_values():
     with pytest.raises(ConfigError, match="env_kwargs"):
         RunConfig(env_kwargs={"size": object()})
     assert RunConfig().replace(steps=10).steps == 10
+
+
+# -- derived fields: set by the wiring, never by the user, recorded as they ran ---------------
+@pytest.mark.parametrize(
+    "region, name, value",
+    [
+        ("dentate_gyrus", "input_dim", 7),
+        ("hippocampus", "key_dim", 7),
+        ("hippocampus", "n_actions", 9),
+        ("hippocampus", "discount", 0.5),
+        ("hippocampus", "tag_width", 3),
+        ("striatum", "discount", 0.1),
+        ("reservoir", "input_dim", 7),
+        ("reservoir", "regime", "subcritical"),
+    ],
+)
+def test_every_derived_field_is_refused_with_where_it_comes_from(region, name, value):
+    from littlebrain.runs import resolve_config
+
+    config = RunConfig(brain_config={region: {name: value}})
+    with pytest.raises(ConfigError, match=rf"brain_config\.{region}\.{name} is not a setting"):
+        resolve_config(config)
+
+
+def test_derived_fields_are_all_declared():
+    from littlebrain.brains.default import DefaultBrainConfig
+    from littlebrain.config import derived_fields
+    from littlebrain.regions.dentate_gyrus import DentateGyrusConfig
+    from littlebrain.regions.hippocampus import HippocampusConfig
+    from littlebrain.regions.reservoir import ReservoirConfig
+    from littlebrain.regions.striatum import StriatumConfig
+
+    assert set(derived_fields(HippocampusConfig)) == {"key_dim", "n_actions", "discount",
+                                                      "tag_width"}  # fmt: skip
+    assert set(derived_fields(StriatumConfig)) == {"discount"}
+    assert set(derived_fields(DentateGyrusConfig)) == {"input_dim"}
+    assert set(derived_fields(ReservoirConfig)) == {"input_dim", "regime"}
+    assert derived_fields(DefaultBrainConfig) == {}
+
+
+def test_config_json_records_the_settings_and_the_wiring_that_ran(tmp_path):
+    import json
+
+    from littlebrain.runs import RunFolder, Session
+
+    config = RunConfig(
+        env="snake",
+        env_kwargs={"view": "egocentric"},
+        steps=50,
+        brain_config={"discount": 0.9, "reservoir_regime": "critical"},
+    )
+    session = Session.start(config, tmp_path / "run")
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    brain = session.brain
+    # the settings: what the user may set, all of it, and nothing the wiring overrides
+    assert saved["config"]["brain_config"] == json.loads(json.dumps(brain.config_dict()))
+    assert "discount" not in saved["config"]["brain_config"]["hippocampus"]
+    assert "key_dim" not in saved["config"]["brain_config"]["hippocampus"]
+    # the wiring: each region's config as built
+    wiring = saved["wiring"]
+    assert wiring["hippocampus"]["discount"] == wiring["striatum"]["discount"] == 0.9
+    assert wiring["hippocampus"]["key_dim"] == brain.hippocampus.keys.shape[1]
+    assert wiring["hippocampus"]["n_actions"] == 3
+    assert wiring["dentate_gyrus"]["input_dim"] == wiring["hippocampus"]["key_dim"]
+    assert wiring["reservoir"]["regime"] == "critical"
+    # the folder resumes to the same config
+    _, reopened = RunFolder.open(tmp_path / "run")
+    assert reopened == session.config
+
+
+def test_a_run_folder_written_with_derived_fields_still_resumes(tmp_path):
+    import json
+
+    from littlebrain.runs import RunFolder, Session
+
+    Session.start(RunConfig(env="snake", steps=20), tmp_path / "run").run(show_progress=False)
+    path = tmp_path / "run" / "config.json"
+    saved = json.loads(path.read_text())
+    saved["config"]["brain_config"]["hippocampus"]["discount"] = 0.99  # as older versions wrote
+    path.write_text(json.dumps(saved))
+    _, config = RunFolder.open(tmp_path / "run")
+    assert "discount" not in config.brain_config["hippocampus"]

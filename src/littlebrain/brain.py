@@ -21,6 +21,7 @@ import gymnasium as gym
 import numpy as np
 
 from littlebrain.checks import MAX_MAGNITUDE, check_array, check_bounds, check_feedback
+from littlebrain.config import settings_dict
 from littlebrain.errors import EnvironmentSpecError
 from littlebrain.region import Region
 from littlebrain.rng import make_rng, rng_state_array, set_rng_state
@@ -103,7 +104,17 @@ class Brain(ABC):
             region.freeze(frozen)
 
     def config_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self.config)
+        """The brain's settings (derived fields left out: see `wiring`)."""
+        return settings_dict(self.config)
+
+    def wiring(self) -> dict[str, dict[str, Any]]:
+        """The config each region was built with, derived sizes and shared values included:
+        what actually ran, recorded beside the settings in a run folder's config.json."""
+        return {
+            name: dataclasses.asdict(region.config)
+            for name, region in self.regions.items()
+            if dataclasses.is_dataclass(getattr(region, "config", None))
+        }
 
     # -- state --------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:

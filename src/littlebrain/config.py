@@ -3,10 +3,17 @@
 Configuration files are JSON or TOML with the fields of `RunConfig`; the brain's own settings
 sit under `brain_config` and are validated against that brain's `Config` dataclass. Every bad
 value raises `ConfigError` with one line naming the field.
+
+Some fields of a region's config are not settings: the brain's wiring derives them (a key size
+from the code's, an action count from the world's, one discount shared by several regions).
+They are declared with `derived(...)`; setting one in a config is refused with a line saying
+where its value comes from, and `settings_dict` leaves them out of what a run folder records
+(the values that ran are recorded beside it, by the brain: `Brain.wiring`).
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import math
@@ -43,8 +50,34 @@ def _type_ok(value: Any, annotation: Any) -> bool:
     return True
 
 
-def from_dict(cls: type, data: Any, where: str) -> Any:
-    """Build dataclass `cls` from a dict, rejecting unknown keys and wrongly typed values."""
+def derived(default: Any, by: str) -> Any:
+    """A config field the brain's wiring sets (`by` says from what): not a user setting."""
+    return field(default=default, metadata={"derived": by})
+
+
+def derived_fields(cls: type) -> dict[str, str]:
+    """{name: where its value comes from} of the derived fields of dataclass `cls`."""
+    return {
+        f.name: f.metadata["derived"] for f in dataclasses.fields(cls) if "derived" in f.metadata
+    }
+
+
+def settings_dict(config: Any) -> dict[str, Any]:
+    """`dataclasses.asdict` without the derived fields, at every depth: the settings a user can
+    give, and what a run folder records as its config."""
+    skip = derived_fields(type(config))
+    return {
+        f.name: settings_dict(v) if dataclasses.is_dataclass(v) else copy.deepcopy(v)
+        for f in dataclasses.fields(config)
+        if f.name not in skip
+        for v in (getattr(config, f.name),)
+    }
+
+
+def from_dict(cls: type, data: Any, where: str, legacy: bool = False) -> Any:
+    """Build dataclass `cls` from a dict, rejecting unknown keys, wrongly typed values and
+    derived fields. `legacy`: a config written before derived fields were left out of run
+    folders; its derived fields are dropped (they never ran) instead of refused."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where} must be a table of settings, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
@@ -54,14 +87,15 @@ def from_dict(cls: type, data: Any, where: str) -> Any:
     if unknown:
         known = ", ".join(names) or "none"
         raise ConfigError(f"unknown setting {where}.{unknown[0]} (known: {known})")
+    data = _without_derived(cls, data, where, legacy)
     values = {}
     for name, value in data.items():
         if dataclasses.is_dataclass(hints[name]):
             # a partial table overrides the field's own default, not the class's defaults
             default = fields[name].default_factory
-            base = dataclasses.asdict(default()) if default is not dataclasses.MISSING else {}
+            base = settings_dict(default()) if default is not dataclasses.MISSING else {}
             merged = {**base, **value} if isinstance(value, dict) else value
-            values[name] = from_dict(hints[name], merged, f"{where}.{name}")
+            values[name] = from_dict(hints[name], merged, f"{where}.{name}", legacy)
             continue
         if not _type_ok(value, hints[name]):
             shown = getattr(hints[name], "__name__", str(hints[name]))
@@ -75,6 +109,17 @@ def from_dict(cls: type, data: Any, where: str) -> Any:
         return cls(**values)
     except ConfigError as error:
         raise ConfigError(f"{where}: {error}") from None
+
+
+def _without_derived(cls: type, data: dict, where: str, legacy: bool) -> dict:
+    derived_here = derived_fields(cls)
+    given = sorted(set(data) & set(derived_here))
+    if given and not legacy:
+        raise ConfigError(
+            f"{where}.{given[0]} is not a setting: the brain's wiring sets it from "
+            f"{derived_here[given[0]]}"
+        )
+    return {k: v for k, v in data.items() if k not in derived_here}
 
 
 def check(condition: bool, message: str) -> None:

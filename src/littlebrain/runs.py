@@ -1,6 +1,7 @@
 """Run folders: everything one run produced, resumable bit for bit.
 
-    <run>/config.json          the full validated config, package version, git commit
+    <run>/config.json          the validated settings, each region's config as wired, the
+                               package version, git commit
     <run>/metrics.csv          one row per episode, appended and flushed as episodes end
     <run>/checkpoints/step-N/  arrays.npz + meta.json (see littlebrain.checkpoint)
     <run>/summary.json         headline figures, rewritten at the end of each sitting
@@ -15,7 +16,6 @@ config, the world, the brain and the checkpoint have all been checked.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import math
 import platform
 import resource
@@ -35,7 +35,7 @@ from littlebrain import __version__
 from littlebrain.brain import Brain
 from littlebrain.brains import BRAINS
 from littlebrain.checkpoint import load_checkpoint, read_json, save_checkpoint, write_json_atomic
-from littlebrain.config import RunConfig, from_dict
+from littlebrain.config import RunConfig, from_dict, settings_dict
 from littlebrain.envs import ALIASES
 from littlebrain.errors import (
     CheckpointError,
@@ -107,10 +107,13 @@ def brain_class(name: str) -> type[Brain]:
     return BRAINS[name]
 
 
-def resolve_config(config: RunConfig) -> RunConfig:
-    """The config with the brain's settings validated and every default written out."""
-    brain_config = from_dict(brain_class(config.brain).Config, config.brain_config, "brain_config")
-    return config.replace(brain_config=dataclasses.asdict(brain_config))
+def resolve_config(config: RunConfig, legacy: bool = False) -> RunConfig:
+    """The config with the brain's settings validated and every default written out (derived
+    fields left out: the wiring sets them). `legacy`: read from a run folder written before
+    derived fields were left out (they are dropped, not refused)."""
+    cls = brain_class(config.brain)
+    brain_config = from_dict(cls.Config, config.brain_config, "brain_config", legacy)
+    return config.replace(brain_config=settings_dict(brain_config))
 
 
 def make_brain(config: RunConfig, env: gym.Env) -> Brain:
@@ -166,9 +169,12 @@ class RunFolder:
         self.commands_path = self.path / "commands.txt"
 
     @classmethod
-    def create(cls, path: str | Path, config: RunConfig) -> RunFolder:
-        """Make the folder with its config and an empty metrics file, under a temporary name
-        renamed into place: killed at any moment, it leaves a resumable folder or none."""
+    def create(
+        cls, path: str | Path, config: RunConfig, wiring: dict[str, Any] | None = None
+    ) -> RunFolder:
+        """Make the folder with its config (and the brain's `wiring`: each region's config as
+        built) and an empty metrics file, under a temporary name renamed into place: killed at
+        any moment, it leaves a resumable folder or none."""
         folder = cls(path)
         if folder.path.exists() and (not folder.path.is_dir() or any(folder.path.iterdir())):
             hint = " (resume it with `littlebrain resume`)" if folder.config_path.exists() else ""
@@ -177,7 +183,8 @@ class RunFolder:
         tmp = cls(folder.path.with_name(f".tmp-{folder.path.name}"))
         shutil.rmtree(tmp.path, ignore_errors=True)
         tmp.path.mkdir()
-        write_json_atomic(tmp.config_path, {"config": config.to_dict(), **provenance()})
+        record = {"config": config.to_dict(), "wiring": wiring or {}, **provenance()}
+        write_json_atomic(tmp.config_path, record)
         with open(tmp.metrics_path, "w", newline="", encoding="utf-8") as file:
             csv.writer(file).writerow(METRIC_FIELDS)
         if folder.path.exists():
@@ -193,7 +200,7 @@ class RunFolder:
         saved = read_json(folder.config_path, "run config", RunFolderError)
         if not isinstance(saved, dict) or "config" not in saved:
             raise RunFolderError(f"{folder.config_path} is not a littlebrain run config")
-        config = resolve_config(from_dict(RunConfig, saved["config"], "config"))
+        config = resolve_config(from_dict(RunConfig, saved["config"], "config"), legacy=True)
         return folder, config
 
     def record_command(self, command: str) -> None:
@@ -292,7 +299,7 @@ class Session:
         config = resolve_config(config)
         env = make_env(config)
         brain = make_brain(config, env)  # everything is checked before the folder is made
-        folder = RunFolder.create(out, config)
+        folder = RunFolder.create(out, config, brain.wiring())
         folder.record_command(command or "(called from Python)")
         return cls(folder, config, env, brain, AgentLoop(env, brain, config.seed), 0.0)
 

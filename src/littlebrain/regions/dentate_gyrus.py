@@ -29,13 +29,14 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from littlebrain.config import derived
 from littlebrain.errors import ConfigError, ObservationError
 from littlebrain.region import Region
 
 
 @dataclass(frozen=True)
 class DentateGyrusConfig:
-    input_dim: int = 64
+    input_dim: int = derived(64, "the size of the state code")
     #: granule cells; 2,048 for a 64-dim code is a 32x expansion
     n_units: int = 2048
     #: active granule cells per input (2% of 2,048): the sparseness that does the separating

@@ -72,6 +72,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from littlebrain.checks import check_array, check_feedback
+from littlebrain.config import derived
 from littlebrain.errors import ConfigError, ObservationError
 from littlebrain.region import Region, require, require_range
 from littlebrain.regions import _hippocampus_kernels as kernels
@@ -107,8 +108,8 @@ _PER_MEMORY = (
 
 @dataclass(frozen=True)
 class HippocampusConfig:
-    key_dim: int = 64
-    n_actions: int = 4
+    key_dim: int = derived(64, "the size of the state code")
+    n_actions: int = derived(4, "the world's action space")
     #: most memories kept; the rest is forgotten by `forgetting`
     capacity: int = 100_000
     #: neighbours averaged per action value (MFEC used 11)
@@ -121,7 +122,7 @@ class HippocampusConfig:
     #: distance below which memories count about equally
     kernel_delta: float = 1e-3
     #: gamma of the replayed returns
-    discount: float = 0.99
+    discount: float = derived(0.99, "the brain's discount (brain_config.discount)")
     #: "mean" (Q = average return) or "max" (Q = best return seen, MFEC). The best return is
     #: the value only where the world is deterministic; where chance decides (food placement,
     #: a serve's angle) it remembers the luckiest outcome of a risky move. Snake (egocentric,
@@ -162,7 +163,7 @@ class HippocampusConfig:
     #: by `sample_valued` (0: none). The default brain stores the dentate gyrus's active units
     #: there, the sparse index CA3 receives through the mossy fibres, so that consolidation
     #: replays a memory's code without recomputing it
-    tag_width: int = 0
+    tag_width: int = derived(0, "the dentate gyrus's k_active")
 
     def __post_init__(self) -> None:
         def bad(field: str, why: str) -> None:

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from littlebrain.checks import check_array
-from littlebrain.config import check
+from littlebrain.config import check, derived
 from littlebrain.errors import ConfigError
 from littlebrain.region import Region, require_range
 
@@ -67,7 +67,7 @@ GAIN_MAX = 10.0
 class ReservoirConfig:
     n_units: int = 256
     #: size of the driving code; 0 until the brain's wiring sets it
-    input_dim: int = 0
+    input_dim: int = derived(0, "the size of the state code")
     #: alpha of the leaky integration: 1 means no leak (each step replaces the rates)
     leak: float = 0.3
     #: probability of each recurrent connection
@@ -75,7 +75,7 @@ class ReservoirConfig:
     #: input weights are N(0, input_scale^2 / input_dim)
     input_scale: float = 1.0
     #: "subcritical", "critical" or "supercritical" (target radius in TARGET_RADIUS)
-    regime: str = "critical"
+    regime: str = derived("critical", "brain_config.reservoir_regime")
     #: eta of flow control; 0 keeps the gains fixed
     homeostasis_rate: float = 1e-3
 

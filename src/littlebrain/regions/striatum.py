@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from littlebrain.config import check
+from littlebrain.config import check, derived
 from littlebrain.errors import ObservationError
 from littlebrain.region import Region, require_range
 from littlebrain.regions._pairwise import abs_sum
@@ -40,7 +40,7 @@ class StriatumConfig:
     #: 0.3 scored 1.55 with discount 0.9, 0.1 scored 1.37)
     learning_rate: float = 0.3
     replay_learning_rate: float = 0.05
-    discount: float = 0.97
+    discount: float = derived(0.97, "the brain's discount (brain_config.discount)")
     trace_decay: float = 0.8
     #: experience (in visits of the active inputs) at which confidence reaches 1 - 1/e
     confidence_visits: float = 20.0
