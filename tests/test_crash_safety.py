@@ -1,6 +1,6 @@
 """kill -9 at any moment: `littlebrain run` killed during a step, a checkpoint write, a pruning
 of old checkpoints or a metrics append, then resumed, ends exactly as an uninterrupted run
-(metrics, every state array, the loop's state).
+(metrics, probes, every state array, the loop's state).
 
 The moments are made certain by a driver that runs the real command line in a fresh process
 and sends itself SIGKILL from inside the chosen operation; a last test kills the real command
@@ -99,9 +99,10 @@ LONG_RUN = [*SNAKE, "--steps", "24000", "--checkpoint-every", "1000"]
 
 
 def outcome(run: Path) -> tuple[list[list[str]], dict[str, np.ndarray], dict]:
-    """What a run ended with: its metrics but for the wall-clock column, its final state, and
-    its final checkpoint's meta but for the timings."""
+    """What a run ended with: its metrics but for the wall-clock column, its probes, its final
+    state, and its final checkpoint's meta but for the timings."""
     rows = [line.split(",")[:-1] for line in (run / "metrics.csv").read_text().splitlines()]
+    rows += [line.split(",") for line in (run / "probes.csv").read_text().splitlines()]
     arrays, meta = load_checkpoint(sorted((run / "checkpoints").glob("step-*"))[-1])
     meta = {k: v for k, v in meta.items() if k not in ("wall_seconds", "cpu_seconds")}
     meta.pop("arrays_sha256")  # compression may order bytes alike or not; the arrays decide

@@ -116,6 +116,16 @@ class Brain(ABC):
             if dataclasses.is_dataclass(getattr(region, "config", None))
         }
 
+    # -- what probes read -------------------------------------------------------------
+    def signals(self) -> dict[str, float]:
+        """Named scalar signals of the last decision (dopamine, exploration, ...), read by
+        probes (littlebrain.probes); computed on demand, never changing anything."""
+        return {}
+
+    def default_probes(self) -> tuple[str, ...]:
+        """The signals a run records when its config names none."""
+        return tuple(self.signals())
+
     # -- state --------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
         state = {

@@ -139,6 +139,10 @@ class RunConfig:
     seed: int = 0
     checkpoint_every: int = 50_000
     keep_checkpoints: int = 2
+    #: the brain's signals recorded into probes.csv (littlebrain.probes); None: the brain's
+    #: default set, written out when the run starts; []: none
+    probes: tuple[str, ...] | None = None
+    probe_every: int = 1_000
 
     def __post_init__(self) -> None:
         check(bool(self.env), "env must name a Gymnasium environment")
@@ -146,6 +150,11 @@ class RunConfig:
         check(0 <= self.seed < 2**63, f"seed must be in [0, 2**63), got {self.seed}")
         check(self.checkpoint_every >= 1, "checkpoint_every must be at least 1")
         check(self.keep_checkpoints >= 1, "keep_checkpoints must be at least 1")
+        check(self.probe_every >= 1, "probe_every must be at least 1")
+        check(
+            self.probes is None or all(isinstance(p, str) for p in self.probes),
+            "probes must be a list of signal names",
+        )
         try:
             json.dumps(self.env_kwargs)
         except TypeError:

@@ -3,6 +3,7 @@
     <run>/config.json          the validated settings, each region's config as wired, the
                                package version, git commit
     <run>/metrics.csv          one row per episode, appended and flushed as episodes end
+    <run>/probes.csv           the brain's signals every `probe_every` steps (littlebrain.probes)
     <run>/checkpoints/step-N/  arrays.npz + meta.json (see littlebrain.checkpoint)
     <run>/summary.json         headline figures, rewritten at the end of each sitting
     <run>/learning_curve.png   score against environment steps
@@ -45,6 +46,7 @@ from littlebrain.errors import (
     RunFolderError,
 )
 from littlebrain.loop import AgentLoop, EpisodeRecord
+from littlebrain.probes import ProbeRecorder, resolve_probe
 
 METRIC_FIELDS = ("step", "episode", "score", "length", "return", "wall_seconds")
 
@@ -163,6 +165,7 @@ class RunFolder:
         self.path = Path(path)
         self.config_path = self.path / "config.json"
         self.metrics_path = self.path / "metrics.csv"
+        self.probes_path = self.path / "probes.csv"
         self.checkpoints_dir = self.path / "checkpoints"
         self.summary_path = self.path / "summary.json"
         self.plot_path = self.path / "learning_curve.png"
@@ -244,20 +247,28 @@ class RunFolder:
         return read_metrics(self.metrics_path)
 
     def truncate_metrics(self, last_step: int) -> None:
-        """Keep the header and the rows of episodes that ended at or before `last_step`."""
-        with open(self.metrics_path, newline="", encoding="utf-8") as file:
-            rows = list(csv.reader(file))
-        kept = [rows[0]] + [
-            row
-            for row in rows[1:]
-            if len(row) == len(METRIC_FIELDS) and row[0].isdigit() and int(row[0]) <= last_step
-        ]
-        if len(kept) == len(rows):
-            return
-        tmp = self.metrics_path.with_name(".metrics.csv.tmp")
-        with open(tmp, "w", newline="", encoding="utf-8") as file:
-            csv.writer(file).writerows(kept)
-        tmp.replace(self.metrics_path)
+        """Keep the header and the rows of metrics and probes written at or before
+        `last_step` (a resumed run writes the later ones again, identically)."""
+        for path in (self.metrics_path, self.probes_path):
+            if path.exists():
+                _truncate_csv(path, last_step)
+
+
+def _truncate_csv(path: Path, last_step: int) -> None:
+    """Keep the header and the complete rows whose first column (a step) is <= `last_step`."""
+    with open(path, newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    kept = [rows[0]] + [
+        row
+        for row in rows[1:]
+        if len(row) == len(rows[0]) and row[0].isdigit() and int(row[0]) <= last_step
+    ]
+    if len(kept) == len(rows):
+        return
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows(kept)
+    tmp.replace(path)
 
 
 def read_metrics(path: str | Path) -> dict[str, np.ndarray]:
@@ -291,6 +302,9 @@ class Session:
     ) -> None:
         self.folder, self.config, self.env, self.brain, self.loop = folder, config, env, brain, loop
         self.wall_offset, self.cpu_offset = wall_offset, cpu_offset
+        if config.probes:
+            probes = ProbeRecorder(brain, config.probes, config.probe_every, folder.probes_path)
+            loop.callbacks.append(probes)
         # the code of this sitting, read as it starts: files changed while it runs did not run
         self.provenance = provenance()
 
@@ -299,6 +313,10 @@ class Session:
         config = resolve_config(config)
         env = make_env(config)
         brain = make_brain(config, env)  # everything is checked before the folder is made
+        if config.probes is None:
+            config = config.replace(probes=list(brain.default_probes()))
+        for name in config.probes:
+            resolve_probe(brain, name)
         folder = RunFolder.create(out, config, brain.wiring())
         folder.record_command(command or "(called from Python)")
         return cls(folder, config, env, brain, AgentLoop(env, brain, config.seed), 0.0)

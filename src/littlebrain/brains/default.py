@@ -216,6 +216,9 @@ class DefaultBrain(Brain):
         }
         self.regions.update({name: r for name, r in regions.items() if r is not None})
         self._no_values = np.zeros(self.n_actions)
+        # the last decision's signals, for probes (references, not copies: nothing is computed
+        # unless a probe reads them)
+        self._last: tuple = (0.0, 0.0, None, 0.0, *[self._no_values] * 5, None, None)
 
     def sense(self, observation: np.ndarray) -> np.ndarray:
         """Retina, cortex, reservoir: the state code (what is sensed, compressed where the
@@ -260,13 +263,44 @@ class DefaultBrain(Brain):
             dopamine = self.neuromodulators.step(feedback, next_value=float(q_striatal[action]))
             self.striatum.step(cues, action, dopamine)
             self.neuromodulators.expect(float(q_striatal[action]))
+        else:
+            dopamine = 0.0
         if self.hippocampus is not None:
             self.hippocampus.store(code, action, self.dentate_gyrus.tag(units))
             self.consolidate()
         if self.predictor is not None:
             self.predictor.expect(sparse, action)
         self.homeostasis.step(code=code, dentate_gyrus=sparse, values=q)
+        self._last = (feedback, dopamine, novelty, epsilon, q, q_episodic, c_episodic,
+                      q_striatal, c_striatal, code, sparse)  # fmt: skip
         return action
+
+    def signals(self) -> dict[str, float]:
+        """The last decision's outcome (feedback and intrinsic), dopamine, exploration rate,
+        novelty, the alarm and the surprise trace, the number of memories, the episodic
+        system's share of the arbitration, the best value, and each region's mean activity."""
+        outcome, dopamine, novelty, epsilon, q, q_e, c_e, q_s, c_s, code, sparse = self._last
+        cfg = self.neuromodulators.config
+        total = c_e + cfg.striatal_weight * c_s + cfg.prior_confidence
+        nan = float("nan")
+        signals = {
+            "outcome": float(outcome),
+            "dopamine": float(dopamine),
+            "exploration": float(epsilon),
+            "novelty": nan if novelty is None else float(novelty),
+            "alarm": nan if self.predictor is None else float(self.predictor.alarmed),
+            "surprise": nan if self.predictor is None else float(self.predictor.fast),
+            "memory_size": nan if self.hippocampus is None else float(self.hippocampus.size),
+            "episodic_weight": float(np.mean(c_e / total)),
+            "value": float(q.max()),
+            "activity.code": nan if code is None else float(np.mean(np.abs(code))),
+            "activity.dentate_gyrus": nan if sparse is None else float(np.mean(sparse)),
+            "activity.hippocampus": float(np.mean(np.abs(q_e))),
+            "activity.striatum": float(np.mean(np.abs(q_s))),
+        }
+        if self.reservoir is not None:
+            signals["activity.reservoir"] = float(np.mean(np.abs(self.reservoir.rates)))
+        return signals
 
     def remember(
         self, code: np.ndarray, feedback: float
