@@ -60,7 +60,9 @@ def test_a_resumed_run_writes_the_same_probes(tmp_path):
 
 @pytest.mark.parametrize("probe", ["dopamine2", "striatum.nothing", "striatum._private", "x.y"])
 def test_an_unknown_probe_is_one_line_naming_the_signals(tmp_path, probe):
-    with pytest.raises(ConfigError, match="unknown probe .* the brain.s signals are outcome, dopamine"):
+    with pytest.raises(
+        ConfigError, match="unknown probe .* the brain.s signals are outcome, dopamine"
+    ):
         Session.start(SNAKE.replace(probes=[probe]), tmp_path / "run")
     assert not (tmp_path / "run").exists()
 

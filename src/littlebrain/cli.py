@@ -48,18 +48,57 @@ def _env_arg(text: str) -> tuple[str, object]:
     return key, value
 
 
+EXAMPLES = {
+    "main": """examples:
+  littlebrain run snake --env-arg view=egocentric     # the main job: learns to ~35 apples
+  littlebrain report runs/snake-seed0-...             # one HTML file: curve, probes, episode
+  littlebrain bench snake --seeds 5                   # a suite: many seeds, table and plots
+
+Run `littlebrain COMMAND --help` for a command's options and examples.""",
+    "run": """examples:
+  littlebrain run snake --env-arg view=egocentric
+  littlebrain run snake --env-arg view=egocentric --steps 50000 --seed 3 --out runs/s3
+  littlebrain run dishpong --env-arg place_frame=field --env-arg bins_per_second=50
+  littlebrain run CartPole-v1 --steps 20000           # any Gymnasium world, Discrete actions
+  littlebrain run snake --config my.toml              # e.g. probe_every = 100, or
+                                                      # [brain_config] discount = 0.9""",
+    "resume": """examples:
+  littlebrain resume runs/s3                          # continue to the run's own budget
+  littlebrain resume runs/s3 --steps 400000           # or further""",
+    "eval": """examples:
+  littlebrain eval runs/s3                            # 10 frozen episodes of the last checkpoint
+  littlebrain eval runs/s3 --episodes 100 --step-budget 500000""",
+    "report": """examples:
+  littlebrain report runs/s3                          # writes runs/s3/report.html
+  littlebrain report results/snake                    # a suite: results/snake/report.html
+  littlebrain report runs/s3 --out /tmp/s3.html --no-animation""",
+    "watch": """examples:
+  littlebrain run snake --env-arg view=egocentric --out runs/live &
+  littlebrain watch runs/live                         # open http://127.0.0.1:8765""",
+    "bench": """examples:
+  littlebrain bench snake --seeds 5 --workers 2
+  littlebrain bench snake --methods littlebrain-egocentric ppo-sparse-egocentric --seeds 3
+  littlebrain bench dishpong --seeds 10
+  littlebrain bench atari100k --games Pong Breakout --seeds 2
+  littlebrain bench snake --report                    # only rewrite the report""",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="littlebrain",
         description="Small brains of biologically inspired regions that learn online, "
         "step by step, with local rules only.",
-        epilog="Run `littlebrain COMMAND --help` for a command's options.",
+        epilog=EXAMPLES["main"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"littlebrain {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = commands.add_parser(
         "run",
+        epilog=EXAMPLES["run"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         help="run a brain in a world, learning online, into a resumable run folder",
         description="Run a brain in a Gymnasium world with a Discrete action space. The run "
         "folder gets config.json, metrics.csv (a row per episode), checkpoints/, summary.json "
@@ -115,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     resume = commands.add_parser(
         "resume",
+        epilog=EXAMPLES["resume"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         help="continue a run from its last checkpoint",
         description="Continue a run from its newest checkpoint, bit for bit as if it had never "
         "stopped. Metric rows written after that checkpoint are dropped and written again.",
@@ -138,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser(
         "bench",
+        epilog=EXAMPLES["bench"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         help="run a benchmark suite (many seeds, resumable) and write its report",
         description="Run a benchmark suite: every (method, budget, seed) is a run folder under "
         "--runs; finished runs are never redone and unfinished ones resume, so a table can be "
@@ -213,6 +256,61 @@ def build_parser() -> argparse.ArgumentParser:
         "--report", action="store_true", help="only aggregate the finished runs into the report"
     )
 
+    evaluate = commands.add_parser(
+        "eval",
+        help="play a run's last checkpoint with learning frozen",
+        description="Frozen evaluation: the brain of the run's last checkpoint plays episodes "
+        "seeded from the run's evaluation stream, learning off (the explicit switch that some "
+        "protocols demand; littlebrain otherwise always learns). Scores go to "
+        "RUN/evaluations/step-N.json.",
+        epilog=EXAMPLES["eval"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    evaluate.add_argument("run_dir", type=Path, metavar="RUN", help="the run folder")
+    evaluate.add_argument(
+        "--episodes", type=_positive_int, default=10, help="episodes to play (default 10)"
+    )
+    evaluate.add_argument(
+        "--step-budget",
+        type=_positive_int,
+        default=100_000,
+        metavar="N",
+        help="at most N steps in all; an episode still running then is not scored "
+        "(default 100,000)",
+    )
+    evaluate.add_argument("--env", default=None, metavar="ID", help="as for resume")
+
+    report = commands.add_parser(
+        "report",
+        help="write one self-contained HTML report of a run or a suite",
+        description="One HTML file that opens offline: for a run folder, its figures, "
+        "learning curve, probes, the best of a few episodes of its last checkpoint, settings, "
+        "wiring and provenance; for a suite's results folder, its README (table and readings) "
+        "with its images, every run and per-seed learning curves.",
+        epilog=EXAMPLES["report"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument("path", type=Path, metavar="RUN_OR_SUITE", help="a run or results folder")
+    report.add_argument(
+        "--out", type=Path, default=None, metavar="FILE", help="default: PATH/report.html"
+    )
+    report.add_argument(
+        "--no-animation", action="store_true", help="skip playing episodes for the animation"
+    )
+
+    watch = commands.add_parser(
+        "watch",
+        help="serve a live page that follows a run as it learns",
+        description="Serve a local page that follows a running (or resumed) run: what the "
+        "brain sees, the learning curve and the probes, updated each second from the run "
+        "folder's files (watching never changes or slows the run). Ctrl-C stops the server.",
+        epilog=EXAMPLES["watch"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    watch.add_argument("run_dir", type=Path, metavar="RUN", help="the run folder")
+    watch.add_argument("--port", type=int, default=8765, help="default 8765 (0: any free)")
+    watch.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
+
     analyze = commands.add_parser(
         "analyze",
         help="print and plot the criticality measures of a finished run",
@@ -230,12 +328,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _announce_compilation() -> None:
+    """Say so when the brain's Numba kernels have no compiled cache yet: the first run on a
+    machine spends up to a minute compiling them before its first step."""
+    import littlebrain.regions
+
+    cache = Path(littlebrain.regions.__file__).parent / "__pycache__"
+    if not any(cache.glob("_hippocampus_kernels.*.nbi")):
+        print(
+            "compiling the brain's kernels (first run on this machine only, up to a minute)...",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _evaluate(args: argparse.Namespace, command: str) -> int:
+    from littlebrain.checkpoint import write_json_atomic
+    from littlebrain.evaluation import evaluate
+    from littlebrain.runs import load_run_brain, provenance
+    from littlebrain.stats import summarise
+
+    _announce_compilation()
+    config, env, brain, meta = load_run_brain(args.run_dir, trusted_env=args.env)
+    print(f"evaluating the brain of step {meta['step']:,} (learning frozen) ...", flush=True)
+    result = evaluate(brain, env, config.seed, args.episodes, args.step_budget)
+    env.close()
+    scores = summarise(result["eval_scores"])
+    out = Path(args.run_dir) / "evaluations" / f"step-{meta['step']}.json"
+    out.parent.mkdir(exist_ok=True)
+    record = {"step": meta["step"], "command": command, **result, **provenance()}
+    write_json_atomic(out, record)
+    print(
+        f"{result['eval_episodes']} of {args.episodes} episodes ended in {result['eval_steps']:,} "
+        f"steps: mean {scores.interval()} (95% t), median {_fmt(scores.median)}\n"
+        f"written to {out}"
+    )
+    return 0
+
+
 def _run_config(args: argparse.Namespace) -> RunConfig:
     data = read_config_file(args.config) if args.config else {}
     data = dict(data)
     data["env"] = args.env
     env_kwargs = {**data.get("env_kwargs", {}), **dict(args.env_arg)}
     if args.size is not None:
+        from littlebrain.runs import resolve_env_id
+
+        if resolve_env_id(args.env) != "littlebrain/Snake-v0":
+            raise ConfigError(
+                f"--size applies to Snake only; give {args.env} its settings with --env-arg"
+            )
         env_kwargs["size"] = args.size
     if env_kwargs:
         data["env_kwargs"] = env_kwargs
@@ -338,6 +480,27 @@ def main(argv: list[str] | None = None) -> int:
             args.steps = args.steps or 200_000
             return snake.main(args, command)
 
+        if args.command == "report":
+            from littlebrain.report import write_report
+
+            print(f"report: {write_report(args.path, args.out, not args.no_animation)}")
+            return 0
+
+        if args.command == "watch":
+            from littlebrain.watch import make_server
+
+            server = make_server(args.run_dir, args.host, args.port)
+            host, port = server.server_address[:2]
+            print(f"watching {args.run_dir} at http://{host}:{port}/ (Ctrl-C stops)", flush=True)
+            try:
+                server.serve_forever()
+            finally:
+                server.server_close()
+            return 0
+
+        if args.command == "eval":
+            return _evaluate(args, command)
+
         if args.command == "analyze":
             from littlebrain.bench import criticality
 
@@ -345,6 +508,8 @@ def main(argv: list[str] | None = None) -> int:
 
         from littlebrain.runs import Session
 
+        if not args.quiet:
+            _announce_compilation()
         if args.command == "run":
             config = _run_config(args)
             session = Session.start(config, args.out or _default_out(config), command)

@@ -8,6 +8,7 @@
     <run>/summary.json         headline figures, rewritten at the end of each sitting
     <run>/learning_curve.png   score against environment steps
     <run>/commands.txt         every command line that worked on this folder
+    <run>/live/frame.png       what the brain sees, about once a second (littlebrain watch)
 
 Resuming loads the newest checkpoint, drops metric rows written after it (the resumed run
 writes them again, identically), and continues. Nothing in the folder is touched until the
@@ -47,6 +48,7 @@ from littlebrain.errors import (
 )
 from littlebrain.loop import AgentLoop, EpisodeRecord
 from littlebrain.probes import ProbeRecorder, resolve_probe
+from littlebrain.watch import LiveFrame
 
 METRIC_FIELDS = ("step", "episode", "score", "length", "return", "wall_seconds")
 
@@ -286,6 +288,29 @@ def read_metrics(path: str | Path) -> dict[str, np.ndarray]:
     return {name: table[:, i] for i, name in enumerate(METRIC_FIELDS)}
 
 
+def load_run_brain(
+    path: str | Path, trusted_env: str | None = None, **env_overrides: Any
+) -> tuple[RunConfig, gym.Env, Brain, dict[str, Any]]:
+    """The world and the brain of a run's last checkpoint: (config, env, brain, the
+    checkpoint's meta); `env_overrides` go to the world's constructor (a render mode)."""
+    folder, config = RunFolder.open(path)
+    checkpoints = folder.checkpoints()
+    if not checkpoints:
+        raise RunFolderError(f"{folder.path} has no checkpoint yet")
+    check_env_from_folder(config.env, trusted_env)
+    env = make_env(config, **env_overrides)
+    brain = make_brain(config, env)
+    bound = brain.state_bytes_bound() + 8 * config.steps + 2**16
+    arrays, meta = load_checkpoint(checkpoints[-1], max_bytes=bound)
+    try:
+        brain.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("loop.")})
+    except ValueError as error:
+        raise CheckpointError(
+            f"checkpoint {checkpoints[-1]} does not fit the brain: {error}"
+        ) from None
+    return config, env, brain, meta
+
+
 # -- running ------------------------------------------------------------------------------------
 class Session:
     """One sitting of a run: a new run, or a resumed one, up to `config.steps`."""
@@ -305,6 +330,7 @@ class Session:
         if config.probes:
             probes = ProbeRecorder(brain, config.probes, config.probe_every, folder.probes_path)
             loop.callbacks.append(probes)
+        loop.callbacks.append(LiveFrame(folder.path / "live" / "frame.png"))
         # the code of this sitting, read as it starts: files changed while it runs did not run
         self.provenance = provenance()
 

@@ -16,12 +16,9 @@ from __future__ import annotations
 import json
 import resource
 import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from littlebrain.bench import run_in_workers
 from littlebrain.brain import Brain
@@ -29,7 +26,7 @@ from littlebrain.checkpoint import write_json_atomic
 from littlebrain.config import RunConfig, read_config_file
 from littlebrain.envs.atari import ATARI_100K_GAMES, make_atari
 from littlebrain.errors import ConfigError
-from littlebrain.loop import AgentLoop, EpisodeRecord
+from littlebrain.evaluation import evaluate as evaluate_frozen
 from littlebrain.runs import Session, provenance, resolve_config
 
 ATARI = "littlebrain/Atari-v0"
@@ -93,29 +90,12 @@ def is_finished(folder: Path) -> bool:
 def evaluate(
     brain: Brain, game: str, seed: int, episodes: int, step_budget: int = EVAL_STEP_BUDGET
 ) -> dict[str, Any]:
-    """Play `episodes` episodes with learning frozen; raw scores of the episodes that ended
-    within `step_budget` steps (an episode still running then is not scored)."""
-    brain.freeze(True)
+    """The protocol's frozen evaluation on `game` (littlebrain.evaluation)."""
     env = make_atari(game)
-    records: list[EpisodeRecord] = []
-    cpu_started = time.process_time()
-    loop = AgentLoop(env, brain, seed, stream="evaluation")  # apart from the training's
-    while len(records) < episodes and loop.step_count < step_budget:
-        record = loop.advance()
-        if record is not None:
-            records.append(record)
-    env.close()
-    scores = [r.score for r in records]
-    return {
-        "eval_scores": scores,
-        "eval_lengths": [r.length for r in records],
-        "eval_episodes": len(records),
-        "eval_episodes_asked": episodes,
-        "eval_steps": loop.step_count,
-        "eval_epsilon": brain.config.neuromodulators.frozen_epsilon,
-        "eval_cpu_seconds": time.process_time() - cpu_started,
-        "eval_mean": float(np.mean(scores)) if scores else None,
-    }
+    try:
+        return evaluate_frozen(brain, env, seed, episodes, step_budget)
+    finally:
+        env.close()
 
 
 def run_config(job: Job) -> RunConfig:

@@ -20,9 +20,9 @@ import numpy as np
 
 from littlebrain.bench import keep_only, run_in_workers
 from littlebrain.config import RunConfig
-from littlebrain.errors import ConfigError, RunFolderError
+from littlebrain.errors import CheckpointError, ConfigError, RunFolderError
 from littlebrain.plots import rolling_mean
-from littlebrain.runs import RunFolder, Session, make_brain, make_env, provenance, read_metrics
+from littlebrain.runs import Session, provenance, read_metrics
 from littlebrain.stats import t_interval
 
 SNAKE = "littlebrain/Snake-v0"
@@ -378,8 +378,8 @@ def write_best_episode_gif(
     with a region taken out), its best seed reloaded from its last checkpoint, plays
     `episodes` fresh episodes (still learning online, as always); the best one becomes a GIF."""
     from littlebrain.animation import BestEpisodeFrames, save_gif
-    from littlebrain.checkpoint import load_checkpoint
     from littlebrain.loop import AgentLoop
+    from littlebrain.runs import load_run_brain
 
     ours = [r for r in rows if r["method"] in ("littlebrain", "littlebrain-egocentric")]
     if not ours:
@@ -398,17 +398,10 @@ def write_best_episode_gif(
     if not (run["folder"] / "config.json").is_file():
         # a run folder restored from results/<suite>/raw holds its metrics, not its brain
         return kept("this run folder has no config.json or checkpoint")
-    folder, config = RunFolder.open(run["folder"])
-    checkpoints = folder.checkpoints()
-    if not checkpoints:
-        return kept("this run folder has no checkpoint")
-    env = make_env(config, render_mode="rgb_array")
-    brain = make_brain(config, env)
-    arrays, _ = load_checkpoint(checkpoints[-1])
     try:
-        brain.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("loop.")})
-    except ValueError as error:
-        return kept(f"this run's checkpoint no longer loads into the current brain: {error}")
+        config, env, brain, _ = load_run_brain(run["folder"], render_mode="rgb_array")
+    except (RunFolderError, CheckpointError) as error:
+        return kept(str(error))
     frames = BestEpisodeFrames()
     AgentLoop(env, brain, config.seed, "evaluation", callbacks=[frames]).run_episodes(episodes)
     best_score = frames.best_score
