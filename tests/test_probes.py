@@ -72,3 +72,18 @@ def test_probe_settings_from_a_config_file(tmp_path, capsys):
     config.write_text('probes = ["memory_size", 3]\n')
     assert main(["run", "snake", "--steps", "10", "--config", str(config)]) == 2
     assert "probes must be a list of signal names" in capsys.readouterr().err
+
+
+def test_probes_and_scores_go_to_tensorboard_when_asked(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    session = run(tmp_path, "run", tensorboard=True, probes=["memory_size", "dopamine"])
+    events = EventAccumulator(str(session.folder.path / "tensorboard"))
+    events.Reload()
+    tags = events.Tags()["scalars"]
+    assert {"probes/memory_size", "probes/dopamine", "episode/score"} <= set(tags)
+    sizes = [e.value for e in events.Scalars("probes/memory_size")]
+    assert sizes == pytest.approx(read_probes(session.folder.probes_path)["memory_size"].tolist())
+    scores = [e.value for e in events.Scalars("episode/score")]
+    assert scores == session.folder.read_metrics()["score"].tolist()

@@ -241,7 +241,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--seeds", type=_positive_int, default=5, help="seeds 0..N-1 per method (default 5)"
     )
     bench.add_argument(
-        "--workers", type=_positive_int, default=2, help="parallel processes (default 2)"
+        "--workers",
+        type=_positive_int,
+        default=2,
+        help="parallel processes (default 2; with --backend ray and no --address, the CPUs "
+        "of the local Ray instance)",
+    )
+    bench.add_argument(
+        "--backend",
+        choices=["local", "ray"],
+        default="local",
+        help="local processes (default), or Ray: a local instance, or a cluster with "
+        "--address (the runs folder must then be on a filesystem every node shares)",
+    )
+    bench.add_argument(
+        "--address", default=None, metavar="ADDR", help="a running Ray cluster (ray backend)"
     )
     bench.add_argument(
         "--runs",
@@ -441,6 +455,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
 
         if args.command == "bench":
+            from littlebrain.bench import Workers
+
+            args.workers = Workers(args.workers, args.backend, args.address)
             args.runs = args.runs or f"runs/bench/{args.suite}"
             args.out = args.out or f"results/{args.suite}"
             atari_only = {

@@ -143,6 +143,9 @@ class RunConfig:
     #: default set, written out when the run starts; []: none
     probes: tuple[str, ...] | None = None
     probe_every: int = 1_000
+    #: also write the probes and episode scores as TensorBoard scalars into <run>/tensorboard
+    #: (the tensorboard extra)
+    tensorboard: bool = False
 
     def __post_init__(self) -> None:
         check(bool(self.env), "env must name a Gymnasium environment")

@@ -9,6 +9,7 @@
     <run>/learning_curve.png   score against environment steps
     <run>/commands.txt         every command line that worked on this folder
     <run>/live/frame.png       what the brain sees, about once a second (littlebrain watch)
+    <run>/tensorboard/         probes and scores as TensorBoard scalars, if asked for
 
 Resuming loads the newest checkpoint, drops metric rows written after it (the resumed run
 writes them again, identically), and continues. Nothing in the folder is touched until the
@@ -331,6 +332,14 @@ class Session:
             probes = ProbeRecorder(brain, config.probes, config.probe_every, folder.probes_path)
             loop.callbacks.append(probes)
         loop.callbacks.append(LiveFrame(folder.path / "live" / "frame.png"))
+        self.tensorboard = None
+        if config.tensorboard:
+            from littlebrain.tensorboard import TensorBoardWriter
+
+            self.tensorboard = TensorBoardWriter(
+                brain, config.probes or (), config.probe_every, folder.path / "tensorboard"
+            )
+            loop.callbacks.append(self.tensorboard)
         # the code of this sitting, read as it starts: files changed while it runs did not run
         self.provenance = provenance()
 
@@ -446,6 +455,8 @@ class Session:
                 if step % 500 == 0 or step == config.steps:
                     progress.update(step, float(np.mean(recent)) if recent else None)
         elapsed = time.perf_counter() - started
+        if self.tensorboard is not None:
+            self.tensorboard.close()
         summary = self.summarise(
             steps_run=loop.step_count - first_step,
             seconds=elapsed,

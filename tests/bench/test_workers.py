@@ -11,6 +11,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 SWEEP = textwrap.dedent(
     """
     import os, sys, time
@@ -141,3 +143,62 @@ def snapshot_files(folder: Path) -> dict[str, bytes]:
 def metrics_without_time(run: Path) -> list[list[str]]:
     rows = [line.split(",") for line in (run / "metrics.csv").read_text().splitlines()]
     return [row[:-1] for row in rows]
+
+
+RAY_SWEEP = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from littlebrain.bench import SweepError, Workers, run_in_workers
+
+    ROOT = Path(sys.argv[1])
+
+    def work(job):
+        if job == "raises":
+            raise RuntimeError("a bug in one run")
+        if job == "killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        (ROOT / f"done-{job}").write_text(str(os.getpid()))
+        return job, "ran"
+
+    if __name__ == "__main__":
+        jobs = ["a", "raises", "b", "killed", "c"]
+        try:
+            run_in_workers(jobs, lambda job: False, work, lambda job, done: done,
+                           Workers(2, "ray"), ROOT)
+        except SweepError as error:
+            print("SweepError:", error)
+            sys.exit(2)
+    """
+)
+
+
+def test_a_ray_sweep_records_failed_runs_and_finishes_the_others(tmp_path):
+    pytest.importorskip("ray")
+    script = tmp_path / "sweep.py"
+    script.write_text(RAY_SWEEP)
+    sweep = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
+    assert sweep.returncode == 2, sweep.stderr[-2000:]
+    assert "2 of 5 runs failed" in sweep.stdout
+    assert sorted(p.name for p in tmp_path.glob("done-*")) == ["done-a", "done-b", "done-c"]
+    # each run in a fresh worker process
+    assert len({p.read_text() for p in tmp_path.glob("done-*")}) == 3
+    log = (tmp_path / "failures.log").read_text()
+    assert "RuntimeError: a bug in one run" in log and " killed\n" in log
+    assert "its Ray worker died" in log
+
+
+def test_the_snake_suite_runs_on_a_local_ray(tmp_path):
+    pytest.importorskip("ray")
+    from littlebrain.cli import main
+
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    args = ["bench", "snake", "--backend", "ray", "--seeds", "2", "--steps", "5000",
+            "--runs", str(runs), "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    assert len(list(runs.glob("*/seed*/summary.json"))) >= 4
+    assert (out / "README.md").is_file()
+    # an address without the ray backend
+    assert main(["bench", "snake", "--address", "x:1", "--runs", str(runs), "--report"]) == 2

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from littlebrain.bench import run_in_workers
+from littlebrain.bench import Workers, run_in_workers
 from littlebrain.brain import Brain
 from littlebrain.checkpoint import write_json_atomic
 from littlebrain.config import RunConfig, read_config_file
@@ -162,8 +162,8 @@ def _fmt(score: float | None) -> str:
     return "-" if score is None else f"{score:.1f}"
 
 
-def run_suite(jobs: list[Job], workers: int) -> None:
-    """Run jobs in `workers` processes, printing each as it ends."""
+def run_suite(jobs: list[Job], workers: int | Workers) -> None:
+    """Run jobs on `workers` (a count of local processes, or Workers), printing each as it ends."""
     runs = Path(jobs[0].root) if jobs else None
     run_in_workers(jobs, lambda job: is_finished(job.folder), run_job, describe, workers, runs)
 

@@ -34,7 +34,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from littlebrain.bench import dishpong, run_in_workers
+from littlebrain.bench import Workers, dishpong, run_in_workers
 from littlebrain.brains.default import DefaultBrain, DefaultBrainConfig
 from littlebrain.checkpoint import read_json, write_json_atomic
 from littlebrain.errors import ConfigError, ObservationError, RunFolderError
@@ -192,7 +192,12 @@ def run_job(job: tuple[str, str, int, str, int]) -> tuple[tuple[str, str, int, s
 
 
 def run_suite(
-    worlds: list[str], regimes: list[str], seeds: int, workers: int, root: Path, snake_steps: int
+    worlds: list[str],
+    regimes: list[str],
+    seeds: int,
+    workers: int | Workers,
+    root: Path,
+    snake_steps: int,
 ) -> None:
     for name, given, known in (("world", worlds, WORLDS), ("regime", regimes, REGIMES)):
         unknown = [x for x in given if x not in known]

@@ -33,7 +33,7 @@ import gymnasium as gym
 import numpy as np
 
 from littlebrain.animation import save_gif
-from littlebrain.bench import keep_only, run_in_workers
+from littlebrain.bench import Workers, keep_only, run_in_workers
 from littlebrain.checkpoint import write_json_atomic
 from littlebrain.config import RunConfig
 from littlebrain.envs.dishpong import end_session
@@ -201,7 +201,7 @@ def describe(job: tuple[str, int, str], done: str) -> str:
     )
 
 
-def run_suite(methods: list[str], seeds: int, workers: int, root: Path) -> None:
+def run_suite(methods: list[str], seeds: int, workers: int | Workers, root: Path) -> None:
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise ConfigError(f"unknown method {unknown[0]!r} (known: {', '.join(METHODS)})")

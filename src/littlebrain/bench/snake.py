@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from littlebrain.bench import keep_only, run_in_workers
+from littlebrain.bench import Workers, keep_only, run_in_workers
 from littlebrain.config import RunConfig
 from littlebrain.errors import CheckpointError, ConfigError, RunFolderError
 from littlebrain.plots import rolling_mean
@@ -208,8 +208,8 @@ def describe(job: Job, done: str) -> str:
     )
 
 
-def run_suite(jobs: list[Job], workers: int) -> None:
-    """Run jobs in `workers` processes, printing each as it ends."""
+def run_suite(jobs: list[Job], workers: int | Workers) -> None:
+    """Run jobs on `workers` (a count of local processes, or Workers), printing each as it ends."""
     runs = Path(jobs[0].root) if jobs else None
     run_in_workers(jobs, lambda job: is_finished(job.folder), run_job, describe, workers, runs)
 
