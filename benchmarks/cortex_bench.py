@@ -28,8 +28,8 @@ import numpy as np
 from sklearn.decomposition import IncrementalPCA  # outside reference, dev dependency only
 
 import littlebrain  # noqa: F401  (registers littlebrain/Snake-v0)
+from littlebrain.analysis.pca_baselines import HebbianPCA, captured_variance_fraction
 from littlebrain.regions.cortex import Cortex, CortexConfig
-from littlebrain.regions.pca_rules import HebbianPCA, captured_variance_fraction
 from littlebrain.regions.retina import Retina, RetinaConfig
 
 HEBBIAN_BATCH = 16  # Oja / GHA learn from the same mini-batch size as the cortex's default

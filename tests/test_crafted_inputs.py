@@ -106,7 +106,6 @@ def _set(name, index, value):
         (_set("hippocampus.cell_of", 0, 10**4), "Hippocampus.cell_of"),
         (_set("hippocampus.keys", (0, 0), np.nan), "non-finite"),
         (_set("striatum.weights", (0, 0), np.inf), "non-finite"),
-        (_set("neuromodulators.bout_action", (), 40), "bout_action"),
         (_set("predictor.pending_action", (), 9), "pending_action"),
         (_set("brain.exploration_rng", 4, 7), "RNG state"),
     ],

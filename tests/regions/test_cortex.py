@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 import littlebrain  # noqa: F401  (registers littlebrain/Snake-v0)
-from littlebrain.errors import ConfigError, ObservationError
-from littlebrain.regions.cortex import Cortex, CortexConfig
-from littlebrain.regions.pca_rules import (
+from littlebrain.analysis.pca_baselines import (
     HebbianPCA,
     captured_variance_fraction,
     max_principal_angle,
 )
+from littlebrain.errors import ConfigError, ObservationError
+from littlebrain.regions.cortex import Cortex, CortexConfig
 from littlebrain.regions.retina import Retina, RetinaConfig
 
 

@@ -346,15 +346,10 @@ class DefaultBrain(Brain):
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore every region, after the checks that need the wiring: the memories' tags are
-        dentate gyrus units, which consolidation uses as indices into the striatum, and the
-        neuromodulators' actions must be the world's."""
+        dentate gyrus units, which consolidation uses as indices into the striatum."""
         tags = state.get("hippocampus.tags")
         if self.hippocampus is not None and tags is not None:
             require_range("Hippocampus.tags", tags, -1, self.dentate_gyrus.config.n_units)
-        for name in ("last_action", "bout_action"):
-            action = state.get(f"neuromodulators.{name}")
-            if action is not None:
-                require_range(f"Neuromodulators.{name}", action, -1, self.n_actions)
         super().load_state_dict(state)
 
     @property

@@ -76,6 +76,7 @@ from littlebrain.config import derived
 from littlebrain.errors import ConfigError, ObservationError
 from littlebrain.region import Region, require, require_range
 from littlebrain.regions import _hippocampus_kernels as kernels
+from littlebrain.regions import ivf
 
 # names of the scalar counters kept in one int64 array (one entry of state_names)
 _COUNTERS = (
@@ -857,30 +858,15 @@ class Hippocampus(Region):
         self._set("sorted_end", m)
         self._rebuild_derived()
 
-    # -- internals: the IVF index ------------------------------------------------------
+    # -- internals: the IVF index (regions/ivf.py) ------------------------------------
     def _assign_cells(self, keys: np.ndarray) -> np.ndarray:
-        out = np.empty(len(keys), dtype=np.int32)
-        cents, csq = self.centroids[: self._n["n_cells"]], self._centroid_sqnorms
-        for start in range(0, len(keys), 16_384):  # chunks bound the distance matrix's memory
-            block = keys[start : start + 16_384]
-            out[start : start + len(block)] = np.argmin(csq - 2.0 * (block @ cents.T), axis=1)
-        return out
+        cents = self.centroids[: self._n["n_cells"]]
+        return ivf.nearest_cells(keys, cents, self._centroid_sqnorms)
 
-    def _train_ivf(self, n_iter: int = 8) -> None:
-        """k-means on an evenly spaced sample of the live keys (deterministic: no random draws)."""
+    def _train_ivf(self) -> None:
+        """Retrain the cells on the live keys (regions/ivf.py) and re-sort the memories."""
         n_cells, n = self.config.ivf_cells, self.size
-        sample = np.linspace(0, n - 1, min(n, 32 * n_cells)).astype(np.int64)
-        x = self.keys[sample]
-        cents = x[np.linspace(0, len(x) - 1, n_cells).astype(np.int64)].copy()
-        for _ in range(n_iter):
-            csq = np.einsum("ij,ij->i", cents, cents)
-            assign = np.argmin(csq[None, :] - 2.0 * (x @ cents.T), axis=1)
-            counts = np.bincount(assign, minlength=n_cells)
-            sums = np.zeros((n_cells, x.shape[1]), dtype=np.float64)
-            kernels.add_rows(sums, assign, x)
-            filled = counts > 0  # an empty cell keeps its centroid
-            cents[filled] = (sums[filled] / counts[filled, None]).astype(np.float32)
-        self.centroids[:] = cents
+        self.centroids[:] = ivf.train_centroids(self.keys[:n], n_cells)
         self._set("n_cells", n_cells)
         self._centroid_sqnorms = np.einsum("ij,ij->i", self.centroids, self.centroids)
         self.cell_of[:n] = self._assign_cells(self.keys[:n])
@@ -892,13 +878,10 @@ class Hippocampus(Region):
         """Cell offsets of the sorted part and the kernels' constants, from the state."""
         cfg = self.config
         n_cells, sorted_end = self._n["n_cells"], self._n["sorted_end"]
-        if n_cells:
-            # the sorted part is ordered by (cell, action): each cell is one contiguous block
-            offsets = np.searchsorted(self.cell_of[:sorted_end], np.arange(n_cells + 1))
-        else:
-            offsets = np.array([0, sorted_end])
-        self._cell_start = np.ascontiguousarray(offsets[:-1], dtype=np.int64)
-        self._cell_end = np.ascontiguousarray(offsets[1:], dtype=np.int64)
+        # the sorted part is ordered by (cell, action): each cell is one contiguous block
+        self._cell_start, self._cell_end = ivf.cell_blocks(
+            self.cell_of[:sorted_end], n_cells, sorted_end
+        )
         self._probe = min(cfg.ivf_probe, max(n_cells, 1))
         self._centroid_sqnorms = np.einsum(
             "ij,ij->i", self.centroids[:n_cells], self.centroids[:n_cells]

@@ -13,12 +13,6 @@ Biology borrowed:
   near their threshold; a channel held down because its action led to harm is not released by a
   twitch (in deep RL, "action elimination", Zahavy et al. 2018). Where nothing is known yet
   (all values near 0) every action can be drawn, as in plain epsilon-greedy.
-- Optionally (off by default), exploration comes in bouts (temporally extended epsilon-greedy,
-  Dabney, Ostrovski & Barreto 2021): with probability epsilon a bout starts, a random action
-  held for n ~ zeta(mu) steps (P(n) ~ n^-mu, at most n_max), as animals explore in runs rather
-  than in single twitches; a random walk of single steps never gets far (Atari's Freeway: never
-  across the road). With perseveration, where the values tie (nothing known), the last action
-  is kept rather than redrawn.
 - Arbitration by confidence (Daw, Niv & Dayan 2005; Lengyel & Dayan 2007): per action,
   Q = (c_h Q_h + c_s Q_s + c_0 Q_0) / (c_h + c_s + c_0): each system counts as much as it is
   sure, against a small prior c_0 that an unknown action is worth Q_0 (0, or with `optimism`
@@ -28,9 +22,8 @@ Biology borrowed:
 
 Reads: feedback (reward, or 0), the striatum's and hippocampus's values and confidences, the
 hippocampus's novelty. Writes: dopamine, exploration rate, the arbitrated action values. Holds
-the expectation Q(s, a) of the last decision, the running novelty average, the last action, the
-exploration bout in progress (its action and the steps it has left) and the typical size of the
-outcomes (the optimistic prior's unit).
+the expectation Q(s, a) of the last decision, the running novelty average and the typical size
+of the outcomes (the optimistic prior's unit).
 
 Every constant is a field of `NeuromodulatorConfig`, documented there.
 """
@@ -43,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from littlebrain.config import check
-from littlebrain.region import Region, require, require_range
+from littlebrain.region import Region, require_range
 
 
 @dataclass(frozen=True)
@@ -71,15 +64,6 @@ class NeuromodulatorConfig:
     #: against 22.6 / 20.8 (seeds 0-1) among all; 0.2 scored 27.6 / 26.8, 1.0 25.0 / 25.3;
     #: DishPong (10 seeds) unchanged to the digit (session 6)
     explore_within: float = 0.5
-    #: exponent mu of the zeta law of exploration bout lengths (ez-greedy's mu = 2: most bouts
-    #: are one step, about one in ten lasts ten steps or more)
-    bout_exponent: float = 2.0
-    #: longest exploration bout, in steps; 1 (the default): one-step epsilon-greedy. Bouts of up
-    #: to 100 with perseveration: Atari Freeway 0.9 against 0.0 (it crossed the road), Snake
-    #: (egocentric, 60k steps) 3.2 against 6.1-7.7; one seed each, so both stay off
-    bout_max: int = 1
-    #: where action values tie, keep the last action instead of drawing one at random
-    perseverate: bool = False
     #: the value the prior gives an action nobody knows, in typical outcomes (the running mean
     #: |r| of the non-zero outcomes seen): 0 is "worth nothing"; above 0, an action untried
     #: near this state looks worth trying (optimism in the face of uncertainty, as NAIT's
@@ -101,8 +85,6 @@ class NeuromodulatorConfig:
         check(self.striatal_weight > 0, "striatal_weight must be positive")
         check(self.prior_confidence > 0, "prior_confidence must be positive")
         check(0 <= self.frozen_epsilon <= 1, "frozen_epsilon must be in [0, 1]")
-        check(self.bout_exponent > 1, "bout_exponent must be > 1 (a zeta law)")
-        check(self.bout_max >= 1, "bout_max must be at least 1")
         check(self.explore_within >= 0, "explore_within must be >= 0 (inf: explore among all)")
         check(self.optimism >= 0, "optimism must be >= 0")
 
@@ -111,9 +93,6 @@ class Neuromodulators(Region):
     state_names = (
         "expected",
         "novelty_average",
-        "last_action",
-        "bout_action",
-        "bout_left",
         "outcome_scale",
         "outcomes",
     )
@@ -124,23 +103,12 @@ class Neuromodulators(Region):
         self.config, self.discount = config, discount
         self.expected = 0.0  # Q(s, a) of the last decision
         self.novelty_average = 0.0
-        self.last_action = -1  # -1: none yet this episode
-        self.bout_action = -1
-        self.bout_left = 0
         self.outcome_scale = 0.0  # running mean |r| of the non-zero outcomes
         self.outcomes = 0  # non-zero outcomes seen, for the running mean's step
 
     def check_invariants(self, state: dict[str, np.ndarray]) -> None:
-        """(The actions' upper bound is the brain's to check: this region does not know it.)"""
-        for name in ("last_action", "bout_action"):
-            require_range(f"Neuromodulators.{name}", state[name], -1, np.inf)
-        require_range("Neuromodulators.bout_left", state["bout_left"], 0, self.config.bout_max)
         for name in ("novelty_average", "outcome_scale", "outcomes"):
             require_range(f"Neuromodulators.{name}", state[name], 0, np.inf)
-        require(
-            int(state["bout_left"]) == 0 or int(state["bout_action"]) >= 0,
-            "Neuromodulators: a bout goes on with no action",
-        )
 
     def sense_outcome(self, feedback: float) -> None:
         """Keep the typical size of the world's outcomes (the optimistic prior's unit)."""
@@ -174,29 +142,14 @@ class Neuromodulators(Region):
         return self.config.epsilon_min + self.config.epsilon_novelty * relative
 
     def choose(self, q: np.ndarray, epsilon: float, rng: np.random.Generator) -> int:
-        """The action: an exploration bout's while one lasts; else, with probability epsilon,
-        a new bout; else the best value (ties: the last action if it is among them, else one
-        drawn at random)."""
-        if self.bout_left > 0:
-            self.bout_left -= 1
-            action = self.bout_action
-        elif rng.random() < epsilon:
+        """With probability epsilon, an action drawn among those valued within explore_within
+        of the best; else the best value (ties drawn at random)."""
+        if rng.random() < epsilon:
             # inf keeps every action: the same draw as choosing among all
             near = np.flatnonzero(q >= q.max() - self.config.explore_within)
-            action = int(near[rng.integers(len(near))])
-            if self.config.bout_max > 1:
-                length = min(int(rng.zipf(self.config.bout_exponent)), self.config.bout_max)
-                self.bout_action, self.bout_left = action, length - 1
-        else:
-            best = np.flatnonzero(q == q.max())
-            if len(best) == 1:
-                action = int(best[0])
-            elif self.config.perseverate and self.last_action in best:
-                action = self.last_action
-            else:
-                action = int(best[rng.integers(len(best))])
-        self.last_action = action
-        return action
+            return int(near[rng.integers(len(near))])
+        best = np.flatnonzero(q == q.max())
+        return int(best[0]) if len(best) == 1 else int(best[rng.integers(len(best))])
 
     def arbitrate(
         self,
@@ -216,5 +169,3 @@ class Neuromodulators(Region):
 
     def reset_episode(self) -> None:
         self.expected = 0.0
-        self.last_action = -1
-        self.bout_left = 0
