@@ -10,10 +10,11 @@ import time
 
 import pytest
 
+from littlebrain.animation import observation_image
 from littlebrain.cli import main
 from littlebrain.config import RunConfig
 from littlebrain.runs import Session
-from littlebrain.watch import make_server, observation_image, serve_in_thread
+from littlebrain.watch import make_server, serve_in_thread
 
 SNAKE = RunConfig(env="snake", env_kwargs={"view": "egocentric"}, steps=4_000, probe_every=200,
                   checkpoint_every=2_000)  # fmt: skip

@@ -1,9 +1,12 @@
-"""Frames of played episodes: the best episode of a stretch of play, as a GIF."""
+"""Frames of play: the best episode of a stretch of play as a GIF, and the live frame of a
+running run (what `littlebrain watch` shows)."""
 
 from __future__ import annotations
 
 import base64
 import io
+import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -53,3 +56,50 @@ def save_gif(frames: list[np.ndarray], path: Path, **options: int) -> None:
 
 def gif_data_uri(frames: list[np.ndarray], **options: int) -> str:
     return "data:image/gif;base64," + base64.b64encode(gif_bytes(frames, **options)).decode()
+
+
+class LiveFrame(Callback):
+    """Writes the observation the brain just decided on to `path` (PNG), at most once every
+    `interval` seconds of wall time: the frame a live page shows. Only the file depends on the
+    clock; the run does not."""
+
+    def __init__(self, path: Path, interval: float = 1.0) -> None:
+        self.path, self.interval = Path(path), interval
+        self.last = -math.inf
+
+    def on_action(self, loop: AgentLoop, action: int) -> None:
+        now = time.monotonic()
+        if now - self.last < self.interval:
+            return
+        self.last = now
+        image = observation_image(loop.observation)
+        if image is None:
+            return
+        from PIL import Image
+
+        self.path.parent.mkdir(exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        Image.fromarray(image).save(tmp, format="PNG")
+        tmp.replace(self.path)  # a reader never sees half a file
+
+
+def observation_image(observation: np.ndarray, size: int = 240) -> np.ndarray | None:
+    """An observation as an RGB uint8 image about `size` pixels across (nearest-neighbour):
+    images as they are, vectors as a row of grey cells; None for anything else."""
+    x = np.asarray(observation)
+    if x.ndim == 3 and x.shape[2] in (1, 3, 4):
+        x = x[..., :3] if x.shape[2] != 1 else np.repeat(x, 3, axis=2)
+    elif x.ndim == 2:
+        x = np.repeat(x[..., None], 3, axis=2)
+    elif x.ndim == 1 and 0 < x.size <= 4096:
+        x = np.repeat(x[None, :, None], 3, axis=2)
+    else:
+        return None
+    was_bytes = x.dtype == np.uint8
+    x = x.astype(np.float64)
+    if not was_bytes:  # other values are stretched to the grey scale
+        low, high = float(np.nanmin(x)), float(np.nanmax(x))
+        x = (x - low) / (high - low) * 255 if high > low else np.zeros_like(x)
+    scale = max(1, size // max(x.shape[:2]))
+    x = np.repeat(np.repeat(x, scale, axis=0), scale, axis=1)
+    return np.nan_to_num(x).clip(0, 255).astype(np.uint8)

@@ -50,7 +50,7 @@ def _env_arg(text: str) -> tuple[str, object]:
 
 EXAMPLES = {
     "main": """examples:
-  littlebrain run snake --env-arg view=egocentric     # the main job: learns to ~35 apples
+  littlebrain run snake --env-arg view=egocentric     # the main job: ~30-38 apples at 200k
   littlebrain report runs/snake-seed0-...             # one HTML file: curve, probes, episode
   littlebrain bench snake --seeds 5                   # a suite: many seeds, table and plots
 
@@ -60,8 +60,8 @@ Run `littlebrain COMMAND --help` for a command's options and examples.""",
   littlebrain run snake --env-arg view=egocentric --steps 50000 --seed 3 --out runs/s3
   littlebrain run dishpong --env-arg place_frame=field --env-arg bins_per_second=50
   littlebrain run CartPole-v1 --steps 20000           # any Gymnasium world, Discrete actions
-  littlebrain run snake --config my.toml              # e.g. probe_every = 100, or
-                                                      # [brain_config] discount = 0.9""",
+  littlebrain run snake --env-arg view=egocentric --config my.toml
+                         # my.toml: probe_every = 100, or [brain_config] discount = 0.9""",
     "resume": """examples:
   littlebrain resume runs/s3                          # continue to the run's own budget
   littlebrain resume runs/s3 --steps 400000           # or further""",

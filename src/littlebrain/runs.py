@@ -35,6 +35,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from littlebrain import __version__
+from littlebrain.animation import LiveFrame
 from littlebrain.brain import Brain
 from littlebrain.brains import BRAINS
 from littlebrain.checkpoint import load_checkpoint, read_json, save_checkpoint, write_json_atomic
@@ -49,7 +50,6 @@ from littlebrain.errors import (
 )
 from littlebrain.loop import AgentLoop, EpisodeRecord
 from littlebrain.probes import ProbeRecorder, resolve_probe
-from littlebrain.watch import LiveFrame
 
 METRIC_FIELDS = ("step", "episode", "score", "length", "return", "wall_seconds")
 
