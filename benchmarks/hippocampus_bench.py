@@ -28,7 +28,8 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from littlebrain.regions.dentate_gyrus import DentateGyrus, DentateGyrusConfig, separation_curve
+from littlebrain.analysis.separation import separation_curve
+from littlebrain.regions.dentate_gyrus import DentateGyrus, DentateGyrusConfig
 from littlebrain.regions.hippocampus import Hippocampus, HippocampusConfig
 
 DIM, ACTIONS, K = 64, 18, 11

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from littlebrain.animation import observation_image
 from littlebrain.cli import main
 from littlebrain.config import RunConfig
 from littlebrain.runs import Session
-from littlebrain.watch import make_server, serve_in_thread
+from littlebrain.watch import make_server
 
 SNAKE = RunConfig(env="snake", env_kwargs={"view": "egocentric"}, steps=4_000, probe_every=200,
                   checkpoint_every=2_000)  # fmt: skip
@@ -103,7 +104,7 @@ def test_watch_follows_a_running_run(tmp_path, browser):
         while not (run / "probes.csv").is_file() and time.monotonic() < deadline:
             time.sleep(0.2)
         server = make_server(run, port=0)
-        serve_in_thread(server)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
         browser.get(f"http://127.0.0.1:{server.server_address[1]}/")
 
         def read():

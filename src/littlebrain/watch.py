@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -222,9 +221,3 @@ def make_server(run: str | Path, host: str = "127.0.0.1", port: int = 8765) -> T
         return ThreadingHTTPServer((host, port), Handler)
     except OSError as error:
         raise LittlebrainError(f"cannot serve on {host}:{port}: {error.strerror}") from None
-
-
-def serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return thread

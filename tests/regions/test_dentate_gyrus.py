@@ -5,13 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from littlebrain.analysis.separation import separation_curve
 from littlebrain.errors import ConfigError, ObservationError
-from littlebrain.regions.dentate_gyrus import (
-    DentateGyrus,
-    DentateGyrusConfig,
-    code_overlap,
-    separation_curve,
-)
+from littlebrain.regions.dentate_gyrus import DentateGyrus, DentateGyrusConfig, code_overlap
 
 
 def make(seed: int = 0, **kwargs) -> DentateGyrus:
