@@ -11,7 +11,9 @@ switches, and compares each run with the native one:
     openblas-sandybridge   OPENBLAS_CORETYPE=Sandybridge (AVX)
     numpy-no-avx512        NPY_DISABLE_CPU_FEATURES=AVX512 family (NumPy's AVX2 loops)
     numba-haswell          NUMBA_CPU_NAME=haswell (Numba's kernels compiled for AVX2)
+    numba-sandybridge      NUMBA_CPU_NAME=sandybridge (AVX, no FMA)
     haswell                all three as a Haswell machine would
+    sandybridge            all three as a Sandy Bridge machine would (AVX, no AVX2, no FMA)
 
     python benchmarks/cpu_drift.py --steps 50000 --seeds 0 1 --out results/snake/cpu_drift.json
 
@@ -40,10 +42,16 @@ SETTINGS: dict[str, dict[str, str]] = {
     "openblas-sandybridge": {"OPENBLAS_CORETYPE": "Sandybridge"},
     "numpy-no-avx512": {"NPY_DISABLE_CPU_FEATURES": NO_AVX512},
     "numba-haswell": {"NUMBA_CPU_NAME": "haswell"},
+    "numba-sandybridge": {"NUMBA_CPU_NAME": "sandybridge"},
     "haswell": {
         "OPENBLAS_CORETYPE": "Haswell",
         "NPY_DISABLE_CPU_FEATURES": NO_AVX512,
         "NUMBA_CPU_NAME": "haswell",
+    },
+    "sandybridge": {
+        "OPENBLAS_CORETYPE": "Sandybridge",
+        "NPY_DISABLE_CPU_FEATURES": f"{NO_AVX512} AVX2 FMA3",
+        "NUMBA_CPU_NAME": "sandybridge",
     },
 }
 

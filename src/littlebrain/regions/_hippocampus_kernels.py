@@ -6,9 +6,12 @@ action, average their values, measure novelty and confidence, find a memory to m
 mark the memories used. NumPy would need about 60 small calls for this; here it is one.
 
 Distances are |m|^2 - 2 m.key (add |key|^2 for the squared distance), in float32 like the keys.
-Only the dot products are compiled with reassociation (so LLVM can vectorise them); it is
-deterministic for a given machine and build, which is what bit-exact resumption needs. No
-"nnan"/"ninf" fast-math flags anywhere: infinity marks "none" in the per-action lists.
+Only these dot products are compiled with reassociation, so that LLVM vectorises them (the
+fixed order of regions/_exact.py, which LLVM does not vectorise, made them 3-4x slower, and
+recall is most of a step). Their order of sums follows the vector width LLVM picks for the CPU:
+the one arithmetic of the brain that another CPU may do differently (emulated AVX2 and AVX
+targets gave the same runs: benchmarks/cpu_drift.py). No "nnan"/"ninf" fast-math flags
+anywhere: infinity marks "none" in the per-action lists.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import numba
 import numpy as np
 
 _DOT_MATH = {"reassoc", "contract"}
+
 #: steps over which the running scale of squared novelty averages (1/n before that)
 DISTANCE_SCALE_STEPS = 1000.0
 
@@ -30,6 +34,31 @@ def _distances(keys, sqnorms, key, lo, hi, out):  # pragma: no cover - compiled
         for j in range(dim):
             acc += keys[i, j] * key[j]
         out[i - lo] = sqnorms[i] - np.float32(2.0) * acc
+
+
+@numba.njit(cache=True, fastmath=_DOT_MATH)
+def row_sqnorms(keys):  # pragma: no cover - compiled
+    """|keys[i]|^2 of each row, summed as `_distances` sums (so a memory at the query itself is
+    at distance 0 to rounding of the squares, not of two orders of sums)."""
+    out = np.empty(keys.shape[0], dtype=np.float32)
+    for i in range(keys.shape[0]):
+        acc = np.float32(0.0)
+        for j in range(keys.shape[1]):
+            acc += keys[i, j] * keys[i, j]
+        out[i] = acc
+    return out
+
+
+@numba.njit(cache=True)
+def nearest_centroids(keys, centroids, sqnorms):  # pragma: no cover - compiled
+    """The index of the nearest centroid of each key by |c|^2 - 2 c.key (the first of equals),
+    with `_distances`' dot products."""
+    out = np.empty(keys.shape[0], dtype=np.int32)
+    d = np.empty(centroids.shape[0], dtype=np.float32)
+    for i in range(keys.shape[0]):
+        _distances(centroids, sqnorms, keys[i], 0, centroids.shape[0], d)
+        out[i] = np.argmin(d)
+    return out
 
 
 @numba.njit(cache=True)

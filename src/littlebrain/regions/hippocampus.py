@@ -75,6 +75,7 @@ from littlebrain.checks import check_array, check_feedback
 from littlebrain.config import derived
 from littlebrain.errors import ConfigError, ObservationError
 from littlebrain.region import Region, require, require_range
+from littlebrain.regions import _exact as exact
 from littlebrain.regions import _hippocampus_kernels as kernels
 from littlebrain.regions import ivf
 
@@ -455,7 +456,8 @@ class Hippocampus(Region):
         k = min(k, self.size)
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        d2 = np.einsum("ij,ij->i", keys, keys) - 2.0 * (keys @ cue) + cue @ cue
+        keys = np.ascontiguousarray(keys)
+        d2 = exact.row_sqnorms(keys) - 2.0 * exact.matvec(keys, cue) + exact.dot(cue, cue)
         top = np.argpartition(d2, k - 1)[:k] if k < len(d2) else np.arange(len(d2))
         top = top[np.argsort(d2[top], kind="stable")]
         return top.astype(np.int64), np.sqrt(np.maximum(d2[top], 0.0))
@@ -549,7 +551,7 @@ class Hippocampus(Region):
             )
         new = slice(start, start + n)
         self.keys[new] = keys
-        self.sqnorms[new] = np.einsum("ij,ij->i", self.keys[new], self.keys[new])
+        self.sqnorms[new] = kernels.row_sqnorms(self.keys[new])
         self.actions[new] = actions
         self.values[new] = values
         self.tags[new] = tags
@@ -731,7 +733,7 @@ class Hippocampus(Region):
     def _append(self, key: np.ndarray, action: int, cell: int) -> int:
         slot = self.size
         self.keys[slot] = key
-        self.sqnorms[slot] = key @ key
+        self.sqnorms[slot] = kernels.row_sqnorms(key[None])[0]
         self.actions[slot] = action
         self.values[slot] = 0.0
         self.n_returns[slot] = 0
@@ -868,7 +870,7 @@ class Hippocampus(Region):
         n_cells, n = self.config.ivf_cells, self.size
         self.centroids[:] = ivf.train_centroids(self.keys[:n], n_cells)
         self._set("n_cells", n_cells)
-        self._centroid_sqnorms = np.einsum("ij,ij->i", self.centroids, self.centroids)
+        self._centroid_sqnorms = kernels.row_sqnorms(self.centroids)
         self.cell_of[:n] = self._assign_cells(self.keys[:n])
         self._set("trained_at", self._n["n_stores"])
         self._set("trained_size", n)
@@ -883,9 +885,7 @@ class Hippocampus(Region):
             self.cell_of[:sorted_end], n_cells, sorted_end
         )
         self._probe = min(cfg.ivf_probe, max(n_cells, 1))
-        self._centroid_sqnorms = np.einsum(
-            "ij,ij->i", self.centroids[:n_cells], self.centroids[:n_cells]
-        )
+        self._centroid_sqnorms = kernels.row_sqnorms(self.centroids[:n_cells])
         self._kernel_averaging = cfg.averaging == "kernel"
         self._kernel_delta = float(cfg.kernel_delta * cfg.key_dim)
         self._radius2 = float(cfg.merge_radius) ** 2

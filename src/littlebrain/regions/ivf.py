@@ -11,18 +11,11 @@ import numpy as np
 
 from littlebrain.regions import _hippocampus_kernels as kernels
 
-#: keys assigned per block: bounds the (block x cells) distance matrix's memory
-_BLOCK = 16_384
-
 
 def nearest_cells(keys: np.ndarray, centroids: np.ndarray, sqnorms: np.ndarray) -> np.ndarray:
     """The index of the nearest centroid of each key (squared Euclidean distance; the keys'
     own norms do not change the argmin and are left out)."""
-    out = np.empty(len(keys), dtype=np.int32)
-    for start in range(0, len(keys), _BLOCK):
-        block = keys[start : start + _BLOCK]
-        out[start : start + len(block)] = np.argmin(sqnorms - 2.0 * (block @ centroids.T), axis=1)
-    return out
+    return kernels.nearest_centroids(np.ascontiguousarray(keys), centroids, sqnorms)
 
 
 def train_centroids(keys: np.ndarray, n_cells: int, n_iter: int = 8) -> np.ndarray:
@@ -33,8 +26,7 @@ def train_centroids(keys: np.ndarray, n_cells: int, n_iter: int = 8) -> np.ndarr
     x = keys[sample]
     cents = x[np.linspace(0, len(x) - 1, n_cells).astype(np.int64)].copy()
     for _ in range(n_iter):
-        csq = np.einsum("ij,ij->i", cents, cents)
-        assign = np.argmin(csq[None, :] - 2.0 * (x @ cents.T), axis=1)
+        assign = kernels.nearest_centroids(x, cents, kernels.row_sqnorms(cents))
         counts = np.bincount(assign, minlength=n_cells)
         sums = np.zeros((n_cells, x.shape[1]), dtype=np.float64)
         kernels.add_rows(sums, assign, x)

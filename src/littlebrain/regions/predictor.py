@@ -34,6 +34,7 @@ import numpy as np
 from littlebrain.config import check
 from littlebrain.errors import ObservationError
 from littlebrain.region import Region, require_range
+from littlebrain.regions import _exact as exact
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class Predictor(Region):
         step = np.float32(self.config.learning_rate / max(len(inputs), 1))
         weights = self.weights[self.pending_action]
         error = _predict_and_learn(weights, inputs, sensed, step, not self.frozen)
-        raw = float(error @ error)
+        raw = float(exact.dot(error, error))
         cfg = self.config
         self.samples += 1
         if not self.alarmed:

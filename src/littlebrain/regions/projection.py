@@ -36,6 +36,7 @@ import numpy as np
 from littlebrain.config import check
 from littlebrain.errors import ObservationError
 from littlebrain.region import Region, require_range
+from littlebrain.regions import _exact as exact
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class RandomProjection(Region):
             rate = 1.0 / self.samples
             self.mean += (x - self.mean) * rate
             centred = x - self.mean
-            self.scale2 += (float(centred @ centred) - self.scale2) * rate
+            self.scale2 += (float(exact.dot(centred, centred)) - self.scale2) * rate
         centred = (x - self.mean).astype(np.float32)
         scale = np.float32(1.0 / np.sqrt(max(self.scale2, 1e-12)))
-        return (self.weights @ centred) * scale
+        return exact.matvec(self.weights, centred) * scale

@@ -55,6 +55,7 @@ from littlebrain.checks import check_array
 from littlebrain.config import check, derived
 from littlebrain.errors import ConfigError
 from littlebrain.region import Region, require_range
+from littlebrain.regions import _exact as exact
 
 #: target spectral radius of diag(a) W for each regime
 TARGET_RADIUS: dict[str, float] = {"subcritical": 0.8, "critical": 1.0, "supercritical": 1.25}
@@ -129,12 +130,12 @@ class Reservoir(Region):
         x = check_array(x, (self.config.input_dim,), "reservoir input").astype(np.float64)
         alpha = self.config.leak
         previous = self.rates
-        recurrent = self.recurrent_weights @ previous
-        drive = self.gains * recurrent + self.input_weights @ x
+        recurrent = exact.matvec(self.recurrent_weights, previous)
+        drive = self.gains * recurrent + exact.matvec(self.input_weights, x)
         self.rates = (1.0 - alpha) * previous + alpha * np.tanh(drive)
         eta = self.config.homeostasis_rate
         if not self.frozen and eta > 0:
-            target = self.config.target_radius**2 * float(previous @ previous) / previous.size
+            target = self.config.target_radius**2 * exact.dot(previous, previous) / previous.size
             flow = target - (self.gains * recurrent) ** 2
             self.gains = np.clip(self.gains * (1.0 + eta * flow), GAIN_MIN, GAIN_MAX)
         return self.rates.astype(np.float32)
@@ -161,12 +162,13 @@ class Reservoir(Region):
             drive = np.zeros(self.config.n_units)
         else:
             x = check_array(x, (self.config.input_dim,), "reservoir input").astype(np.float64)
-            drive = self.input_weights @ x
+            drive = exact.matvec(self.input_weights, x)
         gains, weights = self.gains.copy(), self.recurrent_weights.copy()
         alpha = self.config.leak
 
         def step(rates: np.ndarray) -> np.ndarray:
-            rates = np.asarray(rates, dtype=np.float64)
-            return (1.0 - alpha) * rates + alpha * np.tanh(gains * (weights @ rates) + drive)
+            rates = np.ascontiguousarray(rates, dtype=np.float64)
+            recurrent = exact.matvec(weights, rates)
+            return (1.0 - alpha) * rates + alpha * np.tanh(gains * recurrent + drive)
 
         return step

@@ -32,6 +32,7 @@ import numpy as np
 from littlebrain.checks import check_array
 from littlebrain.errors import ConfigError
 from littlebrain.region import Region
+from littlebrain.regions import _exact as exact
 
 
 @dataclass(frozen=True)
@@ -152,10 +153,18 @@ class Retina(Region):
         if self._maps > 1:
             maps = np.moveaxis(frame, 2, 0)  # C x H x W: one map per colour channel
         elif frame.ndim == 3:
-            maps = (frame @ self._weights if self._weights is not None else frame[..., 0])[None]
+            if self._weights is not None:  # the weighted sum of the channels, per pixel
+                h, w, c = frame.shape
+                mixed = exact.matvec(np.ascontiguousarray(frame).reshape(h * w, c), self._weights)
+                maps = mixed.reshape(1, h, w)
+            else:
+                maps = frame[None, :, :, 0]
         else:
             maps = frame[None]
-        sustained = (self._rows @ maps @ self._cols).ravel()
+        sustained = np.concatenate(
+            [exact.matmul(exact.matmul(self._rows, np.ascontiguousarray(m)), self._cols).ravel()
+             for m in maps]
+        )  # fmt: skip
         if self.config.fovea:
             fovea = maps[:, self._fovea[0], self._fovea[1]] * (1.0 / self.config.input_max)
             sustained = np.concatenate([sustained, fovea.ravel()])

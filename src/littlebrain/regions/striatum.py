@@ -31,6 +31,7 @@ import numpy as np
 from littlebrain.config import check, derived
 from littlebrain.errors import ObservationError
 from littlebrain.region import Region, require_range
+from littlebrain.regions import _exact as exact
 from littlebrain.regions._pairwise import abs_sum
 
 
@@ -82,7 +83,7 @@ class Striatum(Region):
 
     def values(self, code: np.ndarray) -> np.ndarray:
         """Q(s, .) = W x."""
-        return self.weights @ self._check(code)[0]
+        return exact.matvec(self.weights, self._check(code)[0])
 
     def confidence(self, code: np.ndarray) -> np.ndarray:
         """Per action, 1 - exp(-visits / confidence_visits), visits averaged over active inputs."""
@@ -91,12 +92,12 @@ class Striatum(Region):
     def evaluate(self, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`values` and `confidence` of one code, checked once."""
         code, mass = self._check(code)
-        return self.weights @ code, self._confidence(code, mass)
+        return exact.matvec(self.weights, code), self._confidence(code, mass)
 
     def _confidence(self, code: np.ndarray, mass: float) -> np.ndarray:
         if mass == 0:
             return np.zeros(self.n_actions)
-        experience = self.visits @ (np.abs(code) / mass)
+        experience = exact.matvec(self.visits, np.abs(code) / mass)
         return 1.0 - np.exp(-experience / self.config.confidence_visits)
 
     def check_invariants(self, state: dict[str, np.ndarray]) -> None:
