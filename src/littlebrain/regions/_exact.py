@@ -3,12 +3,13 @@
 BLAS (OpenBLAS picks its kernels by CPU at run time) and fast-math loops add products in an
 order that depends on the machine's vector width, so the same seed gave another run on another
 CPU: emulating an AVX2 OpenBLAS on this machine changed Snake from episode 61 on, an AVX one
-from episode 17 (benchmarks/cpu_drift.py). Every product whose sum feeds learning goes through
-these kernels instead: eight running partial sums over the index (i mod 8), combined as
-((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)). Without fast-math flags LLVM may not reorder
-or fuse (no FMA) these operations, so every CPU computes the same bits, and the eight
-independent sums still keep its pipelines busy. Products and sums are in the inputs' dtype
-(mixed: NumPy's promotion), results in the first input's.
+from episode 17 (benchmarks/cpu_drift.py). Products whose sums feed learning go through these
+kernels instead (but the hippocampus's many distances: _hippocampus_kernels.py). The order:
+eight running partial sums over the index (i mod 8), combined as
+((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)), then the tail in order. Without fast-math
+flags LLVM may neither reorder nor fuse (no FMA) these operations, so every CPU computes the
+same bits. Products and sums are in the inputs' dtype (mixed: NumPy's promotion), results in
+the first input's.
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ Distances are |m|^2 - 2 m.key (add |key|^2 for the squared distance), in float32
 Only these dot products are compiled with reassociation, so that LLVM vectorises them (the
 fixed order of regions/_exact.py, which LLVM does not vectorise, made them 3-4x slower, and
 recall is most of a step). Their order of sums follows the vector width LLVM picks for the CPU:
-the one arithmetic of the brain that another CPU may do differently (emulated AVX2 and AVX
-targets gave the same runs: benchmarks/cpu_drift.py). No "nnan"/"ninf" fast-math flags
-anywhere: infinity marks "none" in the per-action lists.
+the one arithmetic of the brain that another CPU may do differently: an emulated AVX2 target
+(Haswell) gave this AVX-512 machine's run bit for bit, an AVX-only one (Sandy Bridge) did not
+(results/snake/cpu_drift.json). No "nnan"/"ninf" fast-math flags anywhere: infinity marks
+"none" in the per-action lists.
 """
 
 from __future__ import annotations
