@@ -62,3 +62,6 @@ littlebrain bench snake --methods littlebrain-egocentric no-hippocampus no-stria
 littlebrain bench snake --methods with-cortex no-novelty no-predictor --seeds 2 --workers 2 $R
 littlebrain bench snake --methods littlebrain random --seeds 3 --workers 2 $R
 littlebrain bench snake --methods random --seeds 5 --workers 2 $R
+# session 10 (commit 8846afe): the headline row, 10 seeds, after session 9's five were moved aside
+mv runs/bench/snake/littlebrain-egocentric-200000 runs/bench/snake-session9/
+littlebrain bench snake --methods littlebrain-egocentric --seeds 10 --steps 200000 --workers 2
