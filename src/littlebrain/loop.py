@@ -10,8 +10,8 @@ A world may end a learning segment without ending the episode: on a step whose `
 `life_lost` (Atari's loss of a life), the brain concludes the segment as terminated and starts
 a new one, while the episode and its score go on to game over.
 
-The loop is extended by callbacks (SB3's callbacks, Nengo's probes): `on_step` sees every
-transition, `on_episode_end` every finished episode. Metrics, probes, rallies, recorded frames
+The loop is extended by callbacks (SB3's callbacks, Nengo's probes): `on_action` sees the brain
+right after each decision, `on_step` every transition, `on_episode_end` every finished episode. Metrics, probes, rallies, recorded frames
 and live views are callbacks on this one loop; a callback reads, it never changes what the
 brain or the world does, so a run with callbacks is the run without them.
 """
