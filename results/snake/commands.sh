@@ -65,3 +65,5 @@ littlebrain bench snake --methods random --seeds 5 --workers 2 $R
 # session 10 (commit 8846afe): the headline row, 10 seeds, after session 9's five were moved aside
 mv runs/bench/snake/littlebrain-egocentric-200000 runs/bench/snake-session9/
 littlebrain bench snake --methods littlebrain-egocentric --seeds 10 --steps 200000 --workers 2
+littlebrain bench snake --methods littlebrain-egocentric --seeds 2 --steps 1000000 --workers 2 --out /tmp/snake1m-report
+littlebrain bench snake --report --runs runs/bench/snake --out results/snake
