@@ -374,7 +374,8 @@ def _evaluate(args: argparse.Namespace, command: str) -> int:
     write_json_atomic(out, record)
     print(
         f"{result['eval_episodes']} of {args.episodes} episodes ended in {result['eval_steps']:,} "
-        f"steps: mean {scores.interval()} (95% t), median {_fmt(scores.median)}\n"
+        f"steps: mean {scores.interval()} (95% t), "
+        f"median {_fmt(scores.median) if scores.n else '-'}\n"
         f"written to {out}"
     )
     return 0

@@ -11,9 +11,10 @@ A world may end a learning segment without ending the episode: on a step whose `
 a new one, while the episode and its score go on to game over.
 
 The loop is extended by callbacks (SB3's callbacks, Nengo's probes): `on_action` sees the brain
-right after each decision, `on_step` every transition, `on_episode_end` every finished episode. Metrics, probes, rallies, recorded frames
-and live views are callbacks on this one loop; a callback reads, it never changes what the
-brain or the world does, so a run with callbacks is the run without them.
+right after each decision, `on_step` every transition, `on_episode_end` every finished episode.
+Metrics, probes, rallies, recorded frames and live views are callbacks on this one loop; a
+callback reads, it never changes what the brain or the world does, so a run with callbacks is
+the run without them.
 """
 
 from __future__ import annotations
