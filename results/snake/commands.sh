@@ -67,3 +67,7 @@ mv runs/bench/snake/littlebrain-egocentric-200000 runs/bench/snake-session9/
 littlebrain bench snake --methods littlebrain-egocentric --seeds 10 --steps 200000 --workers 2
 littlebrain bench snake --methods littlebrain-egocentric --seeds 2 --steps 1000000 --workers 2 --out /tmp/snake1m-report
 littlebrain bench snake --report --runs runs/bench/snake --out results/snake
+# probes of the decline past 200k (runs/dev/s10; 600k steps, seeds 0-1)
+#   cap400k.toml:  [brain_config.hippocampus] capacity = 400000
+#   leastval.toml: [brain_config.hippocampus] forgetting = "least_valuable"
+for arm in cap400k leastval; do for s in 0 1; do littlebrain run snake --env-arg view=egocentric --steps 600000 --seed $s --config runs/dev/s10/$arm.toml --quiet --checkpoint-every 600000 --out runs/dev/s10/$arm-seed$s; done; done
