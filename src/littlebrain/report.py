@@ -275,7 +275,7 @@ def best_episode_gif(run: Path, episodes: int = 3, max_steps: int = 3_000) -> tu
     if not best or best[0] is None:
         raise RunFolderError("the world renders no frames (render_mode='rgb_array')")
     size = max(np.asarray(best[0]).shape[:2])
-    return gif_data_uri(best, size=max(size, 240) if size < 240 else None), (
+    return gif_data_uri(best, size=240 if size < 240 else None), (
         f"The brain of step {meta['step']:,} (its last checkpoint), learning on as always: "
         f"{caption}."
     )
