@@ -33,6 +33,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from littlebrain.runs import cpu_model
+
 NO_AVX512 = (
     "AVX512F AVX512CD AVX512_KNL AVX512_KNM AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL AVX512_SPR"
 )
@@ -99,19 +101,14 @@ def main() -> None:
                 rows.append(row)
                 print(json.dumps(row), flush=True)
     if args.out:
-        facts = {"command": " ".join(sys.argv), "steps": args.steps, "machine": platform.processor()
-                 or platform.machine(), "cpu": _cpu_name(), "rows": rows}  # fmt: skip
+        facts = {
+            "command": " ".join(sys.argv),
+            "steps": args.steps,
+            "machine": platform.processor() or platform.machine(),
+            "cpu": cpu_model() or platform.processor(),
+            "rows": rows,
+        }
         args.out.write_text(json.dumps(facts, indent=1) + "\n")
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

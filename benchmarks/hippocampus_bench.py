@@ -31,6 +31,7 @@ import numpy as np
 from littlebrain.analysis.separation import separation_curve
 from littlebrain.regions.dentate_gyrus import DentateGyrus, DentateGyrusConfig
 from littlebrain.regions.hippocampus import Hippocampus, HippocampusConfig
+from littlebrain.runs import cpu_model
 
 DIM, ACTIONS, K = 64, 18, 11
 
@@ -266,16 +267,6 @@ def main() -> None:
         )
     )
     print(json.dumps(meta))
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return ""
 
 
 def plot(out: Path, sims: np.ndarray, curves: dict, throughput: list[dict]) -> None:

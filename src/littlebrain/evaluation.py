@@ -15,7 +15,7 @@ import gymnasium as gym
 import numpy as np
 
 from littlebrain.brain import Brain
-from littlebrain.loop import AgentLoop, EpisodeRecord
+from littlebrain.loop import AgentLoop
 
 
 def evaluate(
@@ -25,13 +25,9 @@ def evaluate(
     ended within `step_budget` steps (an episode still running then is not scored: a brain
     that idles could otherwise make one episode last the whole budget)."""
     brain.freeze(True)
-    records: list[EpisodeRecord] = []
     cpu_started = time.process_time()
     loop = AgentLoop(env, brain, seed, stream="evaluation")
-    while len(records) < episodes and loop.step_count < step_budget:
-        record = loop.advance()
-        if record is not None:
-            records.append(record)
+    records = loop.run_episodes(episodes, max_steps=step_budget)
     scores = [r.score for r in records]
     epsilon = getattr(getattr(brain.config, "neuromodulators", None), "frozen_epsilon", None)
     return {

@@ -149,10 +149,11 @@ class AgentLoop:
                 records.append(record)
         return records
 
-    def run_episodes(self, episodes: int) -> list[EpisodeRecord]:
-        """Advance until `episodes` more episodes have ended; their records."""
+    def run_episodes(self, episodes: int, max_steps: int | None = None) -> list[EpisodeRecord]:
+        """Advance until `episodes` more episodes have ended, or the loop's step count reaches
+        `max_steps`; the records of the episodes that ended."""
         records: list[EpisodeRecord] = []
-        while len(records) < episodes:
+        while len(records) < episodes and (max_steps is None or self.step_count < max_steps):
             record = self.advance()
             if record is not None:
                 records.append(record)

@@ -16,6 +16,13 @@ def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
     return (cumulative[index] - cumulative[start]) / (index - start)
 
 
+def thinned(n: int, max_points: int) -> np.ndarray:
+    """Indices of at most `max_points` of `n` points, evenly spread, first and last kept."""
+    if n <= max_points:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max_points).astype(int))
+
+
 def plot_learning_curve(
     metrics: dict[str, np.ndarray], path: str | Path, title: str, window: int = 100
 ) -> None:

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from littlebrain.brain import Brain
-from littlebrain.errors import ConfigError, RunFolderError
+from littlebrain.csvfiles import read_columns
+from littlebrain.errors import ConfigError
 from littlebrain.loop import AgentLoop, Callback
 
 
@@ -63,14 +64,4 @@ class ProbeRecorder(Callback):
 def read_probes(path: str | Path) -> dict[str, np.ndarray]:
     """probes.csv as one float array per column (complete rows only; "nan" where a signal
     does not exist in that brain)."""
-    try:
-        with open(path, newline="", encoding="utf-8") as file:
-            reader = csv.reader(file)
-            header = next(reader, None)
-            if not header or header[0] != "step":
-                raise RunFolderError(f"{path} is not a littlebrain probes file")
-            rows = [row for row in reader if len(row) == len(header)]
-        table = np.asarray(rows, dtype=np.float64).reshape(-1, len(header))
-    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
-        raise RunFolderError(f"probes file {path} is unreadable: {error}") from None
-    return {name: table[:, i] for i, name in enumerate(header)}
+    return read_columns(path, "probes")

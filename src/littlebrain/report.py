@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from littlebrain.errors import LittlebrainError, RunFolderError
-from littlebrain.plots import rolling_mean
+from littlebrain.plots import rolling_mean, thinned
 
 #: points per plotted curve at most (a long run's curve is thinned, not its rolling mean)
 MAX_POINTS = 600
@@ -66,10 +66,7 @@ def _pyplot() -> Any:
 
 
 def _thin(*columns: np.ndarray) -> list[np.ndarray]:
-    n = len(columns[0])
-    if n <= MAX_POINTS:
-        return list(columns)
-    keep = np.unique(np.linspace(0, n - 1, MAX_POINTS).astype(int))
+    keep = thinned(len(columns[0]), MAX_POINTS)
     return [c[keep] for c in columns]
 
 
@@ -263,9 +260,7 @@ def best_episode_gif(run: Path, episodes: int = 3, max_steps: int = 3_000) -> tu
     config, env, brain, meta = load_run_brain(run, render_mode="rgb_array")
     frames = BestEpisodeFrames()
     loop = AgentLoop(env, brain, config.seed, "evaluation", callbacks=[frames])
-    ended = 0
-    while ended < episodes and loop.step_count < max_steps:
-        ended += loop.advance() is not None
+    ended = len(loop.run_episodes(episodes, max_steps=max_steps))
     env.close()
     if ended == 0:
         best, caption = frames.frames, f"the first {max_steps:,} steps of an unfinished episode"

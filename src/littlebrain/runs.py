@@ -40,6 +40,7 @@ from littlebrain.brain import Brain
 from littlebrain.brains import BRAINS
 from littlebrain.checkpoint import load_checkpoint, read_json, save_checkpoint, write_json_atomic
 from littlebrain.config import RunConfig, from_dict, settings_dict
+from littlebrain.csvfiles import read_columns, truncate_rows
 from littlebrain.envs import ALIASES
 from littlebrain.errors import (
     CheckpointError,
@@ -151,6 +152,17 @@ def _git_commit() -> str | None:
     return commit + ("-dirty" if dirty else "") if commit else None
 
 
+def cpu_model() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo), or "" where it is not known."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
 def provenance() -> dict[str, Any]:
     return {
         "littlebrain_version": __version__,
@@ -254,39 +266,12 @@ class RunFolder:
         `last_step` (a resumed run writes the later ones again, identically)."""
         for path in (self.metrics_path, self.probes_path):
             if path.exists():
-                _truncate_csv(path, last_step)
-
-
-def _truncate_csv(path: Path, last_step: int) -> None:
-    """Keep the header and the complete rows whose first column (a step) is <= `last_step`."""
-    with open(path, newline="", encoding="utf-8") as file:
-        rows = list(csv.reader(file))
-    kept = [rows[0]] + [
-        row
-        for row in rows[1:]
-        if len(row) == len(rows[0]) and row[0].isdigit() and int(row[0]) <= last_step
-    ]
-    if len(kept) == len(rows):
-        return
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as file:
-        csv.writer(file).writerows(kept)
-    tmp.replace(path)
+                truncate_rows(path, last_step)
 
 
 def read_metrics(path: str | Path) -> dict[str, np.ndarray]:
     """metrics.csv as one float array per column (complete rows only)."""
-    try:
-        with open(path, newline="", encoding="utf-8") as file:
-            reader = csv.reader(file)
-            header = next(reader, None)
-            if header is None or tuple(header) != METRIC_FIELDS:
-                raise RunFolderError(f"{path} is not a littlebrain metrics file")
-            rows = [row for row in reader if len(row) == len(METRIC_FIELDS)]
-        table = np.asarray(rows, dtype=np.float64).reshape(-1, len(METRIC_FIELDS))
-    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
-        raise RunFolderError(f"metrics file {path} is unreadable: {error}") from None
-    return {name: table[:, i] for i, name in enumerate(METRIC_FIELDS)}
+    return read_columns(path, "metrics", METRIC_FIELDS)
 
 
 def load_run_brain(

@@ -26,15 +26,9 @@ from littlebrain.errors import LittlebrainError, RunFolderError
 MAX_POINTS = 400
 
 
-def _thin(values: np.ndarray) -> np.ndarray:
-    if len(values) <= MAX_POINTS:
-        return np.arange(len(values))
-    return np.unique(np.linspace(0, len(values) - 1, MAX_POINTS).astype(int))
-
-
 def snapshot(run: Path) -> dict[str, Any]:
     """What the page shows now, read from the run folder's files."""
-    from littlebrain.plots import rolling_mean
+    from littlebrain.plots import rolling_mean, thinned
     from littlebrain.probes import read_probes
     from littlebrain.runs import read_metrics
 
@@ -43,7 +37,7 @@ def snapshot(run: Path) -> dict[str, Any]:
         metrics = read_metrics(run / "metrics.csv")
     except RunFolderError:
         metrics = {"step": np.zeros(0), "score": np.zeros(0)}
-    keep = _thin(metrics["step"])
+    keep = thinned(len(metrics["step"]), MAX_POINTS)
     mean = rolling_mean(metrics["score"], 100) if len(metrics["score"]) else np.zeros(0)
     data["episodes"] = int(len(metrics["score"]))
     data["curve"] = {
@@ -59,7 +53,7 @@ def snapshot(run: Path) -> dict[str, Any]:
         except RunFolderError:
             table = {}
         if table and len(table["step"]):
-            keep = _thin(table["step"])
+            keep = thinned(len(table["step"]), MAX_POINTS)
             probes = {k: [_json_float(v) for v in table[k][keep]] for k in table}
             step = max(step, int(table["step"][-1]))
     data["probes"] = probes

@@ -38,7 +38,7 @@ from littlebrain.bench import Workers, dishpong, run_in_workers
 from littlebrain.brains.default import DefaultBrain, DefaultBrainConfig
 from littlebrain.checkpoint import read_json, write_json_atomic
 from littlebrain.errors import ConfigError, ObservationError, RunFolderError
-from littlebrain.loop import AgentLoop, Callback, Transition
+from littlebrain.loop import AgentLoop
 from littlebrain.runs import provenance
 from littlebrain.stats import mean_ci
 
@@ -104,25 +104,20 @@ def dynamics(brain: DefaultBrain) -> dict[str, float]:
     return {"spectral_radius": reservoir.spectral_radius(), "lyapunov": float(lyapunov)}
 
 
-class ActivityRecorder(Callback):
+class ActivityRecorder(dishpong.RallyRecorder):
     """The reservoir's rates over the last RECORD_STEPS steps of a run, and DishPong's rallies."""
 
     def __init__(self, brain: DefaultBrain, steps: int) -> None:
+        super().__init__()
         self.brain, self.steps = brain, steps
         self.record = brain.reservoir is not None
         n_units = brain.reservoir.config.n_units if self.record else 0
         self.rates = np.zeros((min(RECORD_STEPS, steps), n_units))
-        self.rallies: list[tuple[float, int]] = []
 
     def on_action(self, loop: AgentLoop, action: int) -> None:
         row = loop.step_count - (self.steps - len(self.rates))  # the step about to be taken
         if self.record and row >= 0:
             self.rates[row] = self.brain.reservoir.rates
-
-    def on_step(self, loop: AgentLoop, transition: Transition) -> None:
-        if transition.info.get("rally_ended"):
-            info = transition.info
-            self.rallies.append((info["game_time_s"], int(info["rally_hits"])))
 
 
 def play(

@@ -104,7 +104,8 @@ def rally_metrics(rallies: list[tuple[float, int]], lo: float, hi: float) -> dic
 
 
 class RallyRecorder(Callback):
-    """Keeps each rally's end time and hits, and the frames rendered from `frames_from` on."""
+    """Keeps each rally's end time and hits, and the frames rendered from `frames_from` on
+    (a world without rallies, Snake, records none)."""
 
     def __init__(self, frames_from: float | None = None) -> None:
         self.rallies: list[tuple[float, int]] = []
@@ -114,7 +115,7 @@ class RallyRecorder(Callback):
 
     def on_step(self, loop: AgentLoop, transition: Transition) -> None:
         info = self.info = transition.info
-        if info["rally_ended"]:
+        if info.get("rally_ended"):
             self.rallies.append((info["game_time_s"], int(info["rally_hits"])))
         if self.frames_from is not None and info["game_time_s"] >= self.frames_from:
             self.frames.append(loop.env.render())
