@@ -79,6 +79,7 @@ Run `littlebrain COMMAND --help` for a command's options and examples.""",
   littlebrain bench snake --seeds 5 --workers 2
   littlebrain bench snake --methods littlebrain-egocentric ppo-sparse-egocentric --seeds 3
   littlebrain bench dishpong --seeds 10
+  littlebrain bench dishpong --settings field-20ms --methods littlebrain-stimulus random
   littlebrain bench atari100k --games Pong Breakout --seeds 2
   littlebrain bench snake --report                    # only rewrite the report""",
 }
@@ -213,6 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="GAME",
         help="atari100k: the games to run (default: all 26)",
+    )
+    bench.add_argument(
+        "--settings",
+        nargs="+",
+        default=None,
+        metavar="SETTING",
+        help="dishpong: the world settings to play (default: all; field-20ms, the protocol's "
+        "place code at the world's 20 ms bins, is the headline)",
     )
     bench.add_argument(
         "--eval-episodes",
@@ -467,6 +476,8 @@ def main(argv: list[str] | None = None) -> int:
                 "--anchors": args.anchors,
                 "--config": args.config,
             }
+            if args.settings is not None and args.suite != "dishpong":
+                raise ConfigError("--settings applies to dishpong only")
             if args.suite == "atari100k":
                 from littlebrain.bench import atari100k
 

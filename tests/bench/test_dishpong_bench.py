@@ -13,11 +13,16 @@ from littlebrain.errors import ConfigError
 
 def test_rally_metrics_follow_the_paper():
     rallies = [(10.0, 0), (50.0, 2), (200.0, 3), (290.0, 5), (400.0, 0), (900.0, 1)]
-    t1 = dishpong.rally_metrics(rallies, 0.0, 300.0)
-    assert t1 == {"rallies": 4, "hits_per_rally": 2.5, "aces": 25.0, "long_rallies": 50.0}
-    t2 = dishpong.rally_metrics(rallies, 300.0, float("inf"))
+    session = (5, 1200.0)  # five misses; the last rally was cut by the clock at 1200 s
+    rallies[-1] = (1200.0, 1)
+    t1 = dishpong.rally_metrics(rallies, 0.0, 300.0, *session)
+    assert t1 == {"rallies": 4, "hits_per_rally": 2.5, "aces": 25.0, "long_rallies": 50.0,
+                  "misses_per_minute": 0.8}  # fmt: skip
+    t2 = dishpong.rally_metrics(rallies, 300.0, float("inf"), *session)
     assert t2["hits_per_rally"] == 0.5 and t2["aces"] == 50.0 and t2["long_rallies"] == 0.0
-    assert np.isnan(dishpong.rally_metrics(rallies, 1000.0, 2000.0)["hits_per_rally"])
+    assert t2["misses_per_minute"] == pytest.approx(1 / 15)  # the cut rally was no miss
+    empty = dishpong.rally_metrics(rallies, 500.0, 1000.0, *session)
+    assert np.isnan(empty["hits_per_rally"]) and empty["misses_per_minute"] == 0.0
 
 
 def test_a_rally_cut_by_the_end_of_the_session_counts_if_it_had_a_hit():
@@ -31,8 +36,8 @@ def test_a_rally_cut_by_the_end_of_the_session_counts_if_it_had_a_hit():
 
 def test_a_short_session_is_deterministic_and_counts_every_rally():
     method = dishpong.METHODS["littlebrain-stimulus"]
-    first = dishpong.play_session(method, seed=3, session_minutes=0.5)
-    again = dishpong.play_session(method, seed=3, session_minutes=0.5)
+    first = dishpong.play_session(method, "field-20ms", seed=3, session_minutes=0.5)
+    again = dishpong.play_session(method, "field-20ms", seed=3, session_minutes=0.5)
     assert first["rallies"] == again["rallies"] and first["rallies"]
     # every miss ends a rally; the one the clock cut counts if it had a hit
     assert len(first["rallies"]) in (first["misses"], first["misses"] + 1)
@@ -40,40 +45,55 @@ def test_a_short_session_is_deterministic_and_counts_every_rally():
     assert first["session_seconds"] == pytest.approx(30.0)
 
 
+def test_the_tracking_rule_is_the_reference_of_each_frame():
+    """Perfect sensing and no memory: it never misses where the ball is coded relative to the
+    paddle, and misses where the frame hides the paddle."""
+    tracking = dishpong.METHODS["tracking"]
+    paddle = dishpong.play_session(tracking, "paddle-50ms", seed=0, session_minutes=2.0)
+    field = dishpong.play_session(tracking, "field-50ms", seed=0, session_minutes=2.0)
+    assert paddle["misses"] == 0 and paddle["hits"] > 10
+    assert field["misses"] > 0 and field["hits"] > field["misses"]
+
+
 def test_report_tables_every_method(tmp_path):
     for name, seed, hits in [("littlebrain-stimulus", 0, 2), ("random", 0, 0)]:
-        folder = tmp_path / "runs" / name / f"seed{seed}"
+        folder = tmp_path / "runs" / "field-20ms" / name / f"seed{seed}"
         folder.mkdir(parents=True)
         rallies = [(t, hits) for t in (100.0, 400.0, 800.0)]
         result = {
+            "setting": "field-20ms",
             "method": name,
             "seed": seed,
             "rallies": rallies,
             "hits": 3 * hits,
             "misses": 3,
             "cpu_seconds": 1.0,
-            "t1": dishpong.rally_metrics(rallies, 0, 300),
-            "t2": dishpong.rally_metrics(rallies, 300, float("inf")),
+            "t1": dishpong.rally_metrics(rallies, 0, 300, 3, 1200.0),
+            "t2": dishpong.rally_metrics(rallies, 300, float("inf"), 3, 1200.0),
         }
         (folder / "result.json").write_text(json.dumps(result))
-    stale = tmp_path / "out" / "raw" / "dqn-reward-seed0.json"  # from an earlier report
+    stale = tmp_path / "out" / "raw" / "field-20ms-dqn-reward-seed0.json"  # from an earlier report
     stale.parent.mkdir(parents=True)
     stale.write_text("{}")
     readme = dishpong.report(tmp_path / "runs", tmp_path / "out", "littlebrain bench dishpong")
     text = readme.read_text()
-    assert "| littlebrain-stimulus | 1 | 2.00 | 2.00 |" in text and "| random | 1 |" in text
-    assert (tmp_path / "out" / "hits_per_rally.png").stat().st_size > 0
-    assert "littlebrain-stimulus,0,2.0000,2.0000" in (tmp_path / "out" / "runs.csv").read_text()
+    assert "## field-20ms:" in text and "| random | 1 |" in text
+    assert "| littlebrain-stimulus | 1 | 2.00 | **2.00** | 2.00 | 0.2 / 0.1 |" in text
+    assert (tmp_path / "out" / "hits_per_rally-field-20ms.png").stat().st_size > 0
+    csv = (tmp_path / "out" / "runs.csv").read_text()
+    assert "field-20ms,littlebrain-stimulus,0,2.0000,0.2000,0.0000,0.0000,2.0000" in csv
     raw = tmp_path / "out" / "raw"
     names = sorted(p.name for p in raw.iterdir())
-    assert names == ["littlebrain-stimulus-seed0.json", "random-seed0.json"]
-    saved = json.loads((raw / "littlebrain-stimulus-seed0.json").read_text())
+    assert names == ["field-20ms-littlebrain-stimulus-seed0.json", "field-20ms-random-seed0.json"]
+    saved = json.loads((raw / "field-20ms-littlebrain-stimulus-seed0.json").read_text())
     assert saved["t2"]["hits_per_rally"] == 2.0 and len(saved["rallies"]) == 3
 
 
 def test_unknown_method_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="unknown method"):
-        dishpong.run_suite(["pong-master"], 1, 1, tmp_path)
+        dishpong.run_suite(["field-20ms"], ["pong-master"], 1, 1, tmp_path)
+    with pytest.raises(ConfigError, match="unknown setting"):
+        dishpong.run_suite(["field-1ms"], ["random"], 1, 1, tmp_path)
 
 
 def test_settings_that_do_not_apply_are_refused(tmp_path, capsys):

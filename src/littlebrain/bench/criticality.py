@@ -44,6 +44,8 @@ from littlebrain.stats import mean_ci
 
 REGIMES = ("none", "subcritical", "critical", "supercritical")
 WORLDS = ("snake", "dishpong")
+#: the DishPong setting the regimes were measured in (bench/dishpong.py's SETTINGS)
+DISHPONG_SETTING = "paddle-50ms"
 RECORD_STEPS = 20_000
 SNAKE_STEPS = 50_000
 
@@ -133,7 +135,7 @@ def play(
             dishpong.DISHPONG,
             condition="stimulus",
             session_minutes=session_minutes,
-            **dishpong.ENV_KWARGS,
+            **dishpong.SETTINGS[DISHPONG_SETTING].env_kwargs,
         )
         steps = env.unwrapped.n_bins
     brain = DefaultBrain(env.observation_space, env.action_space, config, seed)
@@ -150,8 +152,9 @@ def play(
             episodes=len(scores),
         )
     else:
-        t1 = dishpong.rally_metrics(rallies, 0.0, dishpong.T1_SECONDS)
-        t2 = dishpong.rally_metrics(rallies, dishpong.T1_SECONDS, float("inf"))
+        session = (recorder.info["misses"], recorder.info["game_time_s"])
+        t1 = dishpong.rally_metrics(rallies, 0.0, dishpong.T1_SECONDS, *session)
+        t2 = dishpong.rally_metrics(rallies, dishpong.T1_SECONDS, float("inf"), *session)
         result.update(score=t2["hits_per_rally"], score_t1=t1["hits_per_rally"])
     if record:
         events = events_of(rates)

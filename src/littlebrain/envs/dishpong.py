@@ -37,6 +37,9 @@ Observation: the stimulation each of the 8 sensory channels received in the bin,
   coding is off during the pause. After a miss the ball is re-served from the centre in a random
   direction (left or right, up to 45 degrees from horizontal) when the pause ends.
 - The first observation, from reset(), is all zeros: nothing has been delivered yet.
+- `proprioception=True` (a labelled variant, easier than the protocol: the cultures had no sense
+  of their paddle) appends 8 channels that place-code the paddle's centre along the field
+  (channel 8 = top), 1.0 on the paddle's channel in every bin (0 in the "rest" condition).
 
 Actions (the protocol reads the paddle out of two motor regions, each split into "up" and
 "down" halves, by comparing their activity; the brain's read-out of that comparison is):
@@ -137,6 +140,7 @@ class DishPongEnv(gym.Env):
         paddle_speed: float = PADDLE_SPEED,
         render_mode: str | None = None,
         image_size: int = 150,
+        proprioception: bool = False,
     ) -> None:
         if condition not in CONDITIONS:
             raise ConfigError(f"condition must be one of {CONDITIONS}, got {condition!r}")
@@ -163,6 +167,8 @@ class DishPongEnv(gym.Env):
             )
         if not _is_number(paddle_speed) or paddle_speed <= 0:
             raise ConfigError(f"paddle_speed must be a positive number, got {paddle_speed!r}")
+        if not isinstance(proprioception, bool):
+            raise ConfigError(f"proprioception must be true or false, got {proprioception!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ConfigError(f"render_mode must be one of {self.metadata['render_modes']}")
         if not isinstance(image_size, int) or isinstance(image_size, bool) or image_size < 30:
@@ -176,6 +182,8 @@ class DishPongEnv(gym.Env):
         self.paddle_speed = float(paddle_speed)
         self.render_mode = render_mode
         self.image_size = image_size
+        self.proprioception = proprioception
+        self._n_obs = N_CHANNELS * (2 if proprioception else 1)
 
         self._dt = 1.0 / bins_per_second
         self._sensory = condition != "rest"
@@ -198,7 +206,7 @@ class DishPongEnv(gym.Env):
             self._noise_value,
             math.ceil(MAX_RATE_HZ / bins_per_second) * self._sensory_value,
         )
-        self.observation_space = spaces.Box(0.0, float(high), (N_CHANNELS,), dtype=np.float32)
+        self.observation_space = spaces.Box(0.0, float(high), (self._n_obs,), dtype=np.float32)
         self.action_space = spaces.Discrete(3)
 
         self._ball_x = self._ball_y = 0.0
@@ -208,7 +216,7 @@ class DishPongEnv(gym.Env):
         self._clear_session()
         self._bin = -1  # bins played; -1 before reset()
         self._noise_rng = np.random.default_rng(0)  # replaced at every reset()
-        self._last_obs = np.zeros(N_CHANNELS, dtype=np.float32)
+        self._last_obs = np.zeros(self._n_obs, dtype=np.float32)
         self._last_info: dict[str, Any] = {}
 
     # -- Gymnasium API --------------------------------------------------------------------
@@ -219,7 +227,7 @@ class DishPongEnv(gym.Env):
         self._clear_session()
         self._noise_rng = np.random.default_rng(int(self.np_random.integers(2**63)))
         self._serve()
-        obs = np.zeros(N_CHANNELS, dtype=np.float32)
+        obs = np.zeros(self._n_obs, dtype=np.float32)
         info = self._info(False, False, "none", paused=False)
         self._last_obs, self._last_info = obs, info
         return obs, info
@@ -243,7 +251,10 @@ class DishPongEnv(gym.Env):
                 FIELD_HEIGHT - PADDLE_LENGTH / 2, self._paddle_y + self.paddle_speed * self._dt
             )
 
-        obs = np.zeros(N_CHANNELS, dtype=np.float32)
+        obs = np.zeros(self._n_obs, dtype=np.float32)
+        if self.proprioception and self._sensory:
+            where = int(self._paddle_y / FIELD_HEIGHT * N_CHANNELS)
+            obs[N_CHANNELS + min(where, N_CHANNELS - 1)] = 1.0
         hit = miss = paused = False
         feedback = "none"
         if self._pause_left == 0:
@@ -368,11 +379,12 @@ class DishPongEnv(gym.Env):
             obs[self._place_channel()] = pulses * self._sensory_value
 
     def _deliver_feedback(self, obs: np.ndarray) -> None:
+        stimulated = obs[:N_CHANNELS]  # a view: the proprioceptive channels stay as they are
         if self._pause_kind == "predictable":
-            obs[:] = self._burst[self._pause_bin]
+            stimulated[:] = self._burst[self._pause_bin]
         else:
             pulses = self._noise_rng.random(N_CHANNELS) < self._noise_p
-            obs[pulses] = self._noise_value
+            stimulated[pulses] = self._noise_value
 
     def _info(self, hit: bool, miss: bool, feedback: str, paused: bool) -> dict[str, Any]:
         return {

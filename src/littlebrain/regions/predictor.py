@@ -89,9 +89,11 @@ class Predictor(Region):
         for name in ("usual", "fast", "samples"):
             require_range(f"Predictor.{name}", state[name], 0, np.inf)
 
-    def step(self, sensed: np.ndarray) -> tuple[float, float]:
+    def step(self, sensed: np.ndarray, time_unit: float = 1.0) -> tuple[float, float]:
         """Compare what is sensed with what was predicted, learn, and return (intrinsic outcome,
-        surprise relative to the usual); (0, 0) when nothing was predicted (an episode's start)."""
+        surprise relative to the usual); (0, 0) when nothing was predicted (an episode's start).
+        `time_unit`: steps per typical input (the sensory buffer's gap), the unit of the time
+        constants."""
         sensed = np.asarray(sensed, dtype=np.float32)
         if sensed.shape != (self.n_sensed,) or not np.all(np.isfinite(sensed)):
             raise ObservationError(
@@ -108,13 +110,15 @@ class Predictor(Region):
         self.samples += 1
         if not self.alarmed:
             # the usual surprise of calm times: a plain average while young, then a running one
-            self.usual = self.usual + (raw - self.usual) / min(float(self.samples), cfg.tau_slow)
+            tau_slow = cfg.tau_slow * time_unit
+            self.usual = self.usual + (raw - self.usual) / min(float(self.samples), tau_slow)
         surprise = raw / max(self.usual, 1e-12)
         # capped, so that one startling step cannot raise an alarm alone: it takes a lasting run
         capped = min(surprise, 2.0 * cfg.alarm_level)
-        self.fast = self.fast + (capped - self.fast) / cfg.tau_fast
+        tau_fast = cfg.tau_fast * time_unit
+        self.fast = self.fast + (capped - self.fast) / tau_fast
         outcome = 0.0
-        if not self.alarmed and self.fast > cfg.alarm_level and self.samples > cfg.tau_fast:
+        if not self.alarmed and self.fast > cfg.alarm_level and self.samples > tau_fast:
             self.alarmed = True
             outcome = -cfg.weight
         elif self.alarmed and self.fast < cfg.alarm_level / 2:
