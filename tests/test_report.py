@@ -118,7 +118,11 @@ def test_watch_follows_a_running_run(tmp_path, browser):
         while read()["updates"] < 1 and time.monotonic() < deadline:
             time.sleep(0.2)
         first = read()
-        while int(read()["step"]) <= int(first["step"]) and time.monotonic() < deadline:
+
+        def caught_up(page):  # the step moved on and the first probe rows are drawn
+            return int(page["step"]) > int(first["step"]) and page["probes"] >= 10
+
+        while not caught_up(read()) and time.monotonic() < deadline:
             time.sleep(0.3)
         later = read()
         assert int(later["step"]) > int(first["step"])  # the page follows the run

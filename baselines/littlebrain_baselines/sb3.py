@@ -171,7 +171,9 @@ def run_sb3_dishpong(algo: str, seed: int, env_kwargs: dict) -> dict[str, Any]:
             if info["rally_ended"]:
                 rallies.append((info["game_time_s"], int(info["rally_hits"])))
             last.update(info)
-            return True
+            # one session only: PPO collects whole rollouts of n_steps and would otherwise
+            # play on into a second session (24,576 steps for 24,000 bins)
+            return not self.locals["dones"][0]
 
     started = time.process_time()
     cls = {"dqn": DQN, "a2c": A2C, "ppo": PPO}[algo]

@@ -29,3 +29,12 @@ littlebrain bench dishpong --report $R
 # littlebrain's conditions and the random policy with the new defaults and random streams;
 # runs/bench/dishpong restored from raw/ for the SB3 baselines (their code and seeding unchanged)
 littlebrain bench dishpong --seeds 10 --workers 2 $R
+# sessions 11-12, commit c4d9695 (the runs record c4d9695-dirty: the PPO fix and new tests; the
+# brain's code is c4d9695's): the three settings. The old single-setting runs were moved away
+# first; DQN and A2C (session 8, 6f01f49) were restored from raw/ into
+# runs/bench/dishpong/paddle-50ms/<method>/seedN/result.json with their setting added.
+littlebrain bench dishpong --settings field-20ms field-50ms --seeds 10 --workers 2 $R
+littlebrain bench dishpong --settings paddle-50ms --methods littlebrain-stimulus littlebrain-silent littlebrain-no_feedback littlebrain-rest random tracking --seeds 10 --workers 2 $R
+littlebrain bench dishpong --settings paddle-50ms --methods ppo-reward --seeds 5 --workers 1 $R
+# session 13: the report again from raw/ (runs/bench/dishpong restored from results/dishpong/raw)
+littlebrain bench dishpong --report $R

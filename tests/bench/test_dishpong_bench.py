@@ -105,3 +105,17 @@ def test_settings_that_do_not_apply_are_refused(tmp_path, capsys):
     assert main(["bench", "criticality", "--methods", "x", "--runs", runs]) == 2
     assert "no --methods" in capsys.readouterr().err
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_baseline_plays_one_session_and_no_more():
+    """PPO collects whole rollouts (2,048 steps); the session (1,200 bins here) must still end
+    the run, not roll on into a second session whose rallies would join the first's."""
+    pytest.importorskip("stable_baselines3")
+    from littlebrain_baselines.sb3 import run_sb3_dishpong
+
+    result = run_sb3_dishpong("ppo", 0, {"bins_per_second": 20, "session_minutes": 1.0})
+    assert result["session_seconds"] == 60.0
+    times = [t for t, _ in result["rallies"]]
+    assert times == sorted(times) and times[-1] <= 60.0
+    assert sum(h for _, h in result["rallies"]) == result["hits"]
+    assert result["misses"] == len(result["rallies"]) - (times[-1] == 60.0)

@@ -195,7 +195,7 @@ def test_the_snake_suite_runs_on_a_local_ray(tmp_path):
     from littlebrain.cli import main
 
     runs, out = tmp_path / "runs", tmp_path / "out"
-    args = ["bench", "snake", "--backend", "ray", "--seeds", "2", "--steps", "5000",
+    args = ["bench", "snake", "--backend", "ray", "--seeds", "2", "--steps", "2000",
             "--runs", str(runs), "--out", str(out)]  # fmt: skip
     assert main(args) == 0
     assert len(list(runs.glob("*/seed*/summary.json"))) >= 4

@@ -219,6 +219,31 @@ def test_place_coding_follows_the_ball_along_the_paddle_axis():
         assert int(np.argmax(counts)) < N_CHANNELS // 2
 
 
+def test_proprioception_adds_a_place_code_of_the_paddle_and_changes_nothing_else():
+    """The labelled easier variant: 8 more channels, one always on, where the paddle is."""
+    rng = np.random.default_rng(0)
+    actions = rng.integers(3, size=3_000)
+    plain_obs, plain_infos = play(DishPongEnv(), actions, 3_000)
+    env = DishPongEnv(proprioception=True)
+    assert env.observation_space.shape == (2 * N_CHANNELS,)
+    observations, infos = play(env, actions, 3_000)
+    assert np.array_equal(observations[:, :N_CHANNELS], plain_obs)  # same game, same stimulation
+    assert [i["hits"] for i in infos] == [i["hits"] for i in plain_infos]
+    body = observations[:, N_CHANNELS:]
+    assert (np.count_nonzero(body, axis=1) == 1).all() and set(np.unique(body)) == {0.0, 1.0}
+    env.reset(seed=0)
+    channels = []
+    for action in (UP, DOWN):  # against the top wall, then against the bottom one
+        for _ in range(500):
+            obs = env.step(action)[0]
+        channels.append(int(np.argmax(obs[N_CHANNELS:])))
+        assert channels[-1] == int(env._paddle_y / FIELD_HEIGHT * N_CHANNELS)
+    assert channels[0] < N_CHANNELS // 2 <= channels[1]
+    rest = DishPongEnv(condition="rest", proprioception=True)
+    resting, _ = play(rest, STAY, 500)
+    assert not resting.any(), "rest stimulates nothing, the body's channels included"
+
+
 def test_rate_coding_rises_from_4_to_40_hz_as_the_ball_nears_the_paddle():
     env = DishPongEnv()
     for x, hz in ((590.0, 4.0), (305.0, 22.0), (21.0, 40.0)):

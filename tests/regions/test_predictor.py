@@ -17,7 +17,13 @@ def one_hot(i: int, n: int = N_CODE) -> np.ndarray:
     return code
 
 
-def cycle(predictor: Predictor, steps: int, rng: np.random.Generator, noise_from: int | None):
+def cycle(
+    predictor: Predictor,
+    steps: int,
+    rng: np.random.Generator,
+    noise_from: int | None,
+    time_unit: float = 1.0,
+):
     """A world cycling through 8 states, each sensed as its own channel; from `noise_from` on,
     what is sensed is random pulses instead. Returns the outcomes and surprises per step."""
     outcomes, surprises = [], []
@@ -27,7 +33,7 @@ def cycle(predictor: Predictor, steps: int, rng: np.random.Generator, noise_from
             sensed = 2.0 * (rng.random(N_SENSED) < 0.1)
         else:
             sensed = one_hot(state, N_SENSED)
-        outcome, surprise = predictor.step(sensed)
+        outcome, surprise = predictor.step(sensed, time_unit)
         outcomes.append(outcome)
         surprises.append(surprise)
         action = int(rng.integers(N_ACTIONS))
@@ -52,6 +58,20 @@ def test_learns_a_predictable_world_and_alarms_only_at_lasting_noise():
     assert len(alarms) == 1 and 200 < alarms[0] < 230  # one alarm, soon after the noise began
     assert outcomes[alarms[0]] == -PredictorConfig().weight
     assert np.median(surprises[250:]) > 5 * np.median(surprises[100:200])
+
+
+def test_time_constants_count_in_time_units():
+    """A world whose inputs come every other step (time unit 2) takes twice the steps to raise
+    the same alarm: the predictor's clock is its input's, not the world's step."""
+    delays = []
+    for time_unit in (1.0, 2.0):
+        predictor = Predictor(N_CODE, N_ACTIONS, N_SENSED, PredictorConfig())
+        rng = np.random.default_rng(4)
+        cycle(predictor, 3000, rng, noise_from=None, time_unit=time_unit)
+        predictor.reset_episode()
+        outcomes, _ = cycle(predictor, 600, rng, noise_from=100, time_unit=time_unit)
+        delays.append(int(np.flatnonzero(outcomes < 0)[0]) - 100)
+    assert 1.6 < delays[1] / delays[0] < 2.4, delays
 
 
 def test_one_startling_step_or_a_short_predictable_burst_raises_no_alarm():

@@ -525,6 +525,9 @@ def write_readme(tables: dict[str, Any], path: Path, command: str) -> None:
         "",
         "## Reproduce",
         "",
+        "The commands that ran these tables, with their commits: [commands.sh](commands.sh). "
+        "This page was written by:",
+        "",
         "```",
         command,
         "```",
