@@ -4,7 +4,7 @@ of old checkpoints or a metrics append, then resumed, ends exactly as an uninter
 
 The moments are made certain by a driver that runs the real command line in a fresh process
 and sends itself SIGKILL from inside the chosen operation; a last test kills the real command
-at random times, over and over, until the run completes.
+at random times, four times over, then lets the resumed run complete.
 """
 
 from __future__ import annotations
