@@ -37,10 +37,10 @@ def snake_run(steps: int = 6_000) -> dict:
 
 
 def dishpong_session(minutes: float = 3.0) -> dict:
-    result = dishpong.play_session(dishpong.METHODS["littlebrain-stimulus"], 0,
+    result = dishpong.play_session(dishpong.METHODS["littlebrain-stimulus"], "field-20ms", 0,
                                    session_minutes=minutes)  # fmt: skip
     text = json.dumps(result["rallies"]) + f"{result['hits']},{result['misses']}"
-    return {"run": "dishpong", "minutes": minutes, "hits": result["hits"],
+    return {"run": "dishpong-field-20ms", "minutes": minutes, "hits": result["hits"],
             "rallies": hashlib.sha256(text.encode()).hexdigest()[:16]}  # fmt: skip
 
 

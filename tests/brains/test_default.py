@@ -107,12 +107,27 @@ def test_a_brain_coded_by_the_fixed_projection_learns_and_round_trips():
     assert greedy_score(copy, env) == greedy_score(brain, env)
 
 
+def test_the_striatum_reads_a_compressed_code_only_through_the_dentate_gyrus():
+    """Where the input is compressed (a projection's units each mix the whole input and are on
+    in every state) the striatum reads the dentate gyrus's sparse code alone; an uncompressed
+    code it reads beside it."""
+    env = CueWorld()
+    compressed = DefaultBrain(
+        env.observation_space, env.action_space, DefaultBrainConfig(cortex_above=0), seed=0
+    )
+    n_units = compressed.dentate_gyrus.config.n_units
+    assert compressed.projection is not None and compressed.striatum.n_inputs == n_units
+    plain = DefaultBrain(env.observation_space, env.action_space, DefaultBrainConfig(), seed=0)
+    assert plain.projection is None
+    assert plain.striatum.n_inputs == n_units + plain.dentate_gyrus.config.input_dim
+
+
 def test_optimism_makes_an_untried_action_worth_trying():
     """With optimism, the prior values an action no memory knows at one typical outcome, so
     it outranks an action known to pay less; without, it is worth 0."""
     neuromodulators = Neuromodulators(NeuromodulatorConfig(optimism=1.0), discount=0.9)
     for outcome in (1.0, -1.0, 1.0):
-        neuromodulators.sense_outcome(outcome)
+        neuromodulators.outcome(outcome, intrinsic=0.0)
     assert neuromodulators.outcome_scale == 1.0
     known = np.array([0.5, 0.0])  # action 0 known to pay 0.5, action 1 never tried here
     confidence = np.array([1.0, 0.0])

@@ -6,13 +6,14 @@ r"""The default little brain, wired like the diagram:
     state code -> Hippocampus (episodic values, novelty) ----------+-> arbitration -> action
     feedback -> Neuromodulators: dopamine -> Striatum, outcome -> Hippocampus replay,
                                  novelty (from the Hippocampus) -> exploration
-    Predictor (state code + action -> next code): a surprise alarm is an outcome too
+    Predictor (state code + action -> next code): an alarm is an outcome until the world gives one
     consolidation: Hippocampus memories -> Dentate gyrus -> Striatum, a few per step
     Homeostasis watches the state code, the dentate gyrus code and the values.
 
 The projection (a fixed random map, `state_code="projection"`) or the learned cortex sits in the
 path only when the retina's output is large (`cortex_above`); a small input goes to the dentate
-gyrus and the hippocampus as it is.
+gyrus and the hippocampus as it is, and to the striatum beside the dentate gyrus's code (a
+compressed code reaches the striatum only through the dentate gyrus).
 The sensory buffer holds the last non-empty input through the silent steps between spikes; the
 time constants that mean a span of the world's time (the predictor's) are counted in its typical
 gap between inputs, so a world binned finely or coarsely gets the same brain (`time_unit`).
@@ -96,11 +97,17 @@ class DefaultBrainConfig:
     #: up to its configured output size: 84 x 84 Atari frames give 21 x 21, a 19 x 19 Snake view
     #: 5 x 5 (measured on Snake at 60k steps: 5 x 5 scored 0.73, 10 x 10 0.51)
     retina_pooling: int = 4
-    #: the striatum also reads the state code itself beside the dentate gyrus's sparse code: a
-    #: linear readout of the code generalises across states that share features, the sparse
-    #: code tells apart states that look alike (Snake, egocentric, 100k steps, 2 seeds:
-    #: 9.1 / 10.7 against 7.9 / 7.1 with the former exploration, 21.5 / 18.7 against
-    #: 16.1 / 16.6 with today's; DishPong, 3 seeds: no clear change)
+    #: the striatum also reads the state code itself beside the dentate gyrus's sparse code,
+    #: where that code is what is sensed (not compressed): a linear readout of local features
+    #: generalises across states that share them, the sparse code tells apart states that look
+    #: alike (Snake, egocentric, 100k steps, 2 seeds: 9.1 / 10.7 against 7.9 / 7.1 with the
+    #: former exploration, 21.5 / 18.7 against 16.1 / 16.6 with today's; DishPong, 3 seeds:
+    #: no clear change). A compressed code reaches it only through the dentate gyrus: each unit
+    #: of a projection mixes the whole frame, a linear value over such mixtures generalises
+    #: between unrelated frames, and every unit is on in every state, so the striatum counted
+    #: itself sure everywhere and outvoted the hippocampus (Atari Breakout, 100k steps, seeds
+    #: 0 / 1, no alarms: frozen 2.4 / 0.7 and online 1.6 / 1.2 reading the projection, 4.0 /
+    #: 3.5 and 3.2 / 4.0 without it; random plays 1.7)
     striatum_reads_code: bool = True
     #: hippocampal memories replayed into the striatum per step (consolidation)
     consolidation_per_step: int = 2
@@ -216,8 +223,11 @@ class DefaultBrain(Brain):
                     tag_width=config.dentate_gyrus.k_active,
                 )
             )
+        # the striatum reads the state code only where it is what is sensed (see the config)
+        compressed = self.cortex is not None or self.projection is not None
+        self.striatum_reads_code = config.striatum_reads_code and not compressed
         if "striatum" not in ablate:
-            extra = code_size if config.striatum_reads_code else 0
+            extra = code_size if self.striatum_reads_code else 0
             self.striatum = Striatum(
                 config.dentate_gyrus.n_units + extra,
                 self.n_actions,
@@ -286,8 +296,7 @@ class DefaultBrain(Brain):
 
     def think(self, observation: np.ndarray, feedback: float) -> int:
         code = self.sense(observation)
-        feedback += self.surprise(code)
-        self.neuromodulators.sense_outcome(feedback)
+        feedback = self.neuromodulators.outcome(feedback, self.surprise(code))
         units = self.dentate_gyrus.active_units(code)
         sparse = self.dentate_gyrus.expand(units, np.float64)
         q_episodic, c_episodic, novelty = self.remember(code, feedback)
@@ -357,8 +366,7 @@ class DefaultBrain(Brain):
 
     def conclude(self, observation: np.ndarray, feedback: float, terminated: bool) -> None:
         code = self.sense(observation)
-        feedback += self.surprise(code)
-        self.neuromodulators.sense_outcome(feedback)
+        feedback = self.neuromodulators.outcome(feedback, self.surprise(code))
         if self.striatum is not None:
             if terminated:
                 dopamine = self.neuromodulators.step(feedback, next_value=None)
@@ -372,7 +380,7 @@ class DefaultBrain(Brain):
 
     def striatal_input(self, sparse: np.ndarray, code: np.ndarray) -> np.ndarray:
         """What the striatum reads: the sparse code, and the state code if so wired."""
-        if not self.config.striatum_reads_code:
+        if not self.striatum_reads_code:
             return sparse
         return np.concatenate([sparse, code])
 
@@ -383,7 +391,7 @@ class DefaultBrain(Brain):
         if self.frozen or self.striatum is None or self.config.consolidation_per_step == 0:
             return
         sampled = self.hippocampus.sample_valued(self.config.consolidation_per_step, self.rng)
-        keys = sampled.keys if self.config.striatum_reads_code else sampled.keys[:, :0]
+        keys = sampled.keys if self.striatum_reads_code else sampled.keys[:, :0]
         self.striatum.replay_many(sampled.tags, keys, sampled.actions, sampled.values)
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:

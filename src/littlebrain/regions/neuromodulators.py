@@ -20,10 +20,18 @@ Biology borrowed:
   other system had none, and an action tried only in far-away states inherited their value and
   was never tried here.
 
-Reads: feedback (reward, or 0), the striatum's and hippocampus's values and confidences, the
-hippocampus's novelty. Writes: dopamine, exploration rate, the arbitrated action values. Holds
-the expectation Q(s, a) of the last decision, the running novelty average and the typical size
-of the outcomes (the optimistic prior's unit).
+- Surprise teaches only a brain that the world has never rewarded or punished: the predictor's
+  alarm is an outcome of last resort (DishBrain's cultures had nothing else), and from the first
+  outcome the world gives of its own the alarms are left out of what the memories learn from.
+  Where the world scores, a surprise is no verdict: on Atari a serve, a new level or an enemy's
+  entrance is unexpected without being bad (a Breakout brain raised 46 alarms for 4 rewards,
+  each a punishment of what it had just done).
+
+Reads: feedback (reward, or 0), the predictor's intrinsic outcome, the striatum's and
+hippocampus's values and confidences, the hippocampus's novelty. Writes: the outcome learned
+from, dopamine, exploration rate, the arbitrated action values.
+Holds the expectation Q(s, a) of the last decision, the running novelty average, the typical
+size of the outcomes (the optimistic prior's unit) and the count of the world's own outcomes.
 
 Every constant is a field of `NeuromodulatorConfig`, documented there.
 """
@@ -95,6 +103,7 @@ class Neuromodulators(Region):
         "novelty_average",
         "outcome_scale",
         "outcomes",
+        "world_outcomes",
     )
     scalar_names = state_names
 
@@ -105,17 +114,25 @@ class Neuromodulators(Region):
         self.novelty_average = 0.0
         self.outcome_scale = 0.0  # running mean |r| of the non-zero outcomes
         self.outcomes = 0  # non-zero outcomes seen, for the running mean's step
+        self.world_outcomes = 0  # non-zero outcomes the world gave of its own
 
     def check_invariants(self, state: dict[str, np.ndarray]) -> None:
-        for name in ("novelty_average", "outcome_scale", "outcomes"):
+        for name in ("novelty_average", "outcome_scale", "outcomes", "world_outcomes"):
             require_range(f"Neuromodulators.{name}", state[name], 0, np.inf)
 
-    def sense_outcome(self, feedback: float) -> None:
-        """Keep the typical size of the world's outcomes (the optimistic prior's unit)."""
+    def outcome(self, feedback: float, intrinsic: float) -> float:
+        """The outcome learned from this step: the world's feedback, plus the predictor's
+        intrinsic outcome while the world has never given one of its own; and keep the typical
+        size of the outcomes (the optimistic prior's unit)."""
+        if feedback != 0.0 and not self.frozen:
+            self.world_outcomes += 1
+        if self.world_outcomes == 0:
+            feedback += intrinsic
         if feedback != 0.0 and not self.frozen:
             self.outcomes += 1
             rate = 1.0 / min(self.outcomes, self.config.novelty_timescale)
             self.outcome_scale += (abs(feedback) - self.outcome_scale) * rate
+        return feedback
 
     def step(self, feedback: float, next_value: float | None) -> float:
         """Dopamine for the last decision; `next_value` is None when the episode ended."""

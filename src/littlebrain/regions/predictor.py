@@ -7,7 +7,8 @@ signal at each output unit (climbing-fibre-like) drives a delta rule on the syna
 the prediction. A sudden, lasting rise of the error is an alarm: in free-energy accounts of
 DishBrain (Friston 2010; Kagan et al. 2022) a system acts so as to avoid such surprise, and here
 the alarm becomes an intrinsic outcome that the memory and the basal ganglia learn from, the way
-they learn from an external "death".
+they learn from an external "death", as long as the world gives no outcome of its own (the
+neuromodulators leave it out from the world's first reward or punishment on).
 
 Rule, per step, with z_{t-1} the state code and a_{t-1} the action of the step before (the
 efference copy selects the synapses that predict, so each action has its own forward model):
