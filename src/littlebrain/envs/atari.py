@@ -5,8 +5,10 @@ SPR / BBF settings, with one declared difference: the agent sees one frame per s
 
 - emulator: ale-py's `ALE/<Game>-v5` with frameskip=1, repeat_action_probability=0 (no sticky
   actions) and the minimal action set;
-- Gymnasium's `AtariPreprocessing`: 0 to 30 random no-ops at every reset, frame skip 4 with the
-  max over the last two frames, 84 x 84 grayscale uint8;
+- 0 to 30 no-op frames at every reset, drawn from the world's own generator (`NoopReset`:
+  Gymnasium's `AtariPreprocessing` would draw 1 to 30);
+- Gymnasium's `AtariPreprocessing`: frame skip 4 with the max over the last two frames, 84 x 84
+  grayscale uint8;
 - the episode is cut at 27,000 agent steps (108,000 frames), like Dopamine's runner;
 - the reward is the sign of the game's reward (the clipped reward the anchors learn from); the
   raw game score is in `info["score"]` (running total), which is what the benchmark reports;
@@ -37,6 +39,23 @@ FRAME_SKIP = 4
 SCREEN_SIZE = 84
 NOOP_MAX = 30
 MAX_EPISODE_STEPS = 27_000
+
+
+class NoopReset(gym.Wrapper):
+    """After every reset, 0 to `noop_max` no-op frames, drawn from the world's generator."""
+
+    def __init__(self, env: gym.Env, noop_max: int) -> None:
+        super().__init__(env)
+        self.noop_max = noop_max
+
+    def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
+        observation, info = self.env.reset(**kwargs)
+        for _ in range(self.env.unwrapped.np_random.integers(0, self.noop_max + 1)):
+            observation, _, terminated, truncated, step_info = self.env.step(0)
+            info.update(step_info)
+            if terminated or truncated:
+                observation, info = self.env.reset(**kwargs)
+        return observation, info
 
 
 class ScoreAndLives(gym.Wrapper):
@@ -83,8 +102,8 @@ def make_atari(game: str, render_mode: str | None = None) -> gym.Env:
             f"unknown Atari game {game!r} ({error}); Atari 100k's: {', '.join(ATARI_100K_GAMES)}"
         ) from None
     env = gym.wrappers.AtariPreprocessing(
-        env,
-        noop_max=NOOP_MAX,
+        NoopReset(env, NOOP_MAX),
+        noop_max=0,
         frame_skip=FRAME_SKIP,
         screen_size=SCREEN_SIZE,
         terminal_on_life_loss=False,
