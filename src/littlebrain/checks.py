@@ -36,7 +36,7 @@ def check_bounds(array: np.ndarray, low: np.ndarray, high: np.ndarray, what: str
             f"{what} lies outside the world's observation space ({array.min()} to "
             f"{array.max()}; the space allows {np.min(low)} to {np.max(high)})"
         )
-    if array.dtype.kind == "f" and np.abs(array).max() > MAX_MAGNITUDE:
+    if array.dtype.kind == "f" and float(np.abs(array).max()) > MAX_MAGNITUDE:
         raise ObservationError(f"{what} has values beyond +-{MAX_MAGNITUDE:g}")
 
 
