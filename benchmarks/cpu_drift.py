@@ -12,6 +12,9 @@ switches, and compares each run with the native one:
     numpy-no-avx512        NPY_DISABLE_CPU_FEATURES=AVX512 family (NumPy's AVX2 loops)
     numba-haswell          NUMBA_CPU_NAME=haswell (Numba's kernels compiled for AVX2)
     numba-sandybridge      NUMBA_CPU_NAME=sandybridge (AVX, no FMA)
+    (each Numba target with its own features, NUMBA_CPU_FEATURES="": left unset, Numba keeps
+    the host's under the other CPU's tuning, which no machine runs; cpu_drift.json's rows
+    before session 14 were measured that way)
     haswell                all three as a Haswell machine would
     sandybridge            all three as a Sandy Bridge machine would (AVX, no AVX2, no FMA)
 
@@ -43,17 +46,19 @@ SETTINGS: dict[str, dict[str, str]] = {
     "openblas-haswell": {"OPENBLAS_CORETYPE": "Haswell"},
     "openblas-sandybridge": {"OPENBLAS_CORETYPE": "Sandybridge"},
     "numpy-no-avx512": {"NPY_DISABLE_CPU_FEATURES": NO_AVX512},
-    "numba-haswell": {"NUMBA_CPU_NAME": "haswell"},
-    "numba-sandybridge": {"NUMBA_CPU_NAME": "sandybridge"},
+    "numba-haswell": {"NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": ""},
+    "numba-sandybridge": {"NUMBA_CPU_NAME": "sandybridge", "NUMBA_CPU_FEATURES": ""},
     "haswell": {
         "OPENBLAS_CORETYPE": "Haswell",
         "NPY_DISABLE_CPU_FEATURES": NO_AVX512,
         "NUMBA_CPU_NAME": "haswell",
+        "NUMBA_CPU_FEATURES": "",
     },
     "sandybridge": {
         "OPENBLAS_CORETYPE": "Sandybridge",
         "NPY_DISABLE_CPU_FEATURES": f"{NO_AVX512} AVX2 FMA3",
         "NUMBA_CPU_NAME": "sandybridge",
+        "NUMBA_CPU_FEATURES": "",
     },
 }
 
