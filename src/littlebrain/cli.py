@@ -81,6 +81,7 @@ Run `littlebrain COMMAND --help` for a command's options and examples.""",
   littlebrain bench dishpong --seeds 10
   littlebrain bench dishpong --settings field-20ms --methods littlebrain-stimulus random
   littlebrain bench atari100k --games Pong Breakout --seeds 2
+  littlebrain bench gates --seeds 5                   # drone racing (the gates extra)
   littlebrain bench snake --report                    # only rewrite the report""",
 }
 
@@ -189,7 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
         "machine) goes to --out.",
     )
     bench.add_argument(
-        "suite", choices=["snake", "dishpong", "criticality", "atari100k"], help="which suite"
+        "suite",
+        choices=["snake", "dishpong", "criticality", "atari100k", "gates"],
+        help="which suite",
     )
     bench.add_argument(
         "--methods",
@@ -205,8 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--steps",
         type=_positive_int,
         default=None,
-        help="steps per run (default: 200,000 for snake, 50,000 for criticality, 100,000 "
-        "for atari100k)",
+        help="steps per run (default: 200,000 for snake and gates, 50,000 for criticality, "
+        "100,000 for atari100k)",
     )
     bench.add_argument(
         "--games",
@@ -227,8 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--eval-episodes",
         type=_positive_int,
         default=None,
-        help="atari100k: evaluation episodes per run, learning frozen (default 30; the "
-        "protocol's 100 where time allows)",
+        help="atari100k and gates: evaluation episodes per run, learning frozen (atari100k: "
+        "default 30, the protocol's 100 where time allows; gates: default 20)",
     )
     bench.add_argument(
         "--config",
@@ -493,9 +496,16 @@ def main(argv: list[str] | None = None) -> int:
                 report = write_report(Path(args.runs), Path(args.out), Path(args.anchors), command)
                 print(f"report: {report}")
                 return 0
+            if args.suite == "gates":
+                from littlebrain.bench import gates
+
+                args.eval_episodes = args.eval_episodes or gates.EVAL_EPISODES
+                atari_only.pop("--eval-episodes")
             for flag, value in atari_only.items():
                 if value is not None:
                     raise ConfigError(f"{flag} applies to atari100k only")
+            if args.suite == "gates":
+                return gates.main(args, command)
             if args.suite == "dishpong":
                 from littlebrain.bench import dishpong
 

@@ -42,10 +42,12 @@ from littlebrain.checkpoint import load_checkpoint, read_json, save_checkpoint, 
 from littlebrain.config import RunConfig, from_dict, settings_dict
 from littlebrain.csvfiles import read_columns, truncate_rows
 from littlebrain.envs import ALIASES
+from littlebrain.envs.primitives import ActionPrimitives
 from littlebrain.errors import (
     CheckpointError,
     ConfigError,
     EnvironmentSpecError,
+    LittlebrainError,
     ObservationError,
     RunFolderError,
 )
@@ -88,9 +90,12 @@ def check_env_from_folder(name: str, trusted: str | None = None) -> None:
 
 
 def make_env(config: RunConfig, **overrides: Any) -> gym.Env:
+    """The world a config names; a Box action space is played through primitives."""
     env_id = resolve_env_id(config.env)
     try:
-        return gym.make(env_id, **{**config.env_kwargs, **overrides})
+        env = gym.make(env_id, **{**config.env_kwargs, **overrides})
+    except LittlebrainError:
+        raise
     except gym.error.Error as error:
         known = ", ".join(sorted(ALIASES))
         raise EnvironmentSpecError(
@@ -105,6 +110,9 @@ def make_env(config: RunConfig, **overrides: Any) -> gym.Env:
             f"environment {env_id} could not be made with env_kwargs {config.env_kwargs}: "
             f"{type(error).__name__}: {error}"
         ) from None
+    if isinstance(env.action_space, gym.spaces.Box):
+        env = ActionPrimitives(env)
+    return env
 
 
 def brain_class(name: str) -> type[Brain]:

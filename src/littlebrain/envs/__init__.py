@@ -8,6 +8,7 @@ import gymnasium as gym
 ALIASES: dict[str, str] = {"snake": "littlebrain/Snake-v0"}
 ALIASES["dishpong"] = "littlebrain/DishPong-v0"
 ALIASES["atari"] = "littlebrain/Atari-v0"
+ALIASES["gates"] = "littlebrain/GateRace-v0"
 
 
 def register_envs() -> None:
@@ -17,6 +18,8 @@ def register_envs() -> None:
         gym.register(
             id="littlebrain/DishPong-v0", entry_point="littlebrain.envs.dishpong:DishPongEnv"
         )
+    if "littlebrain/GateRace-v0" not in gym.registry:
+        gym.register(id="littlebrain/GateRace-v0", entry_point="littlebrain.envs.gates:GateRaceEnv")
     if "littlebrain/Atari-v0" not in gym.registry:
         # the protocol's wrappers are applied inside make_atari, so no extra ones here
         gym.register(
