@@ -108,3 +108,13 @@ def test_any_discrete_gymnasium_world_plugs_in(tmp_path):
     assert main(["run", "CartPole-v1", "--steps", "500", "--out", str(run), "--quiet"]) == 0
     summary = json.loads((run / "summary.json").read_text())
     assert summary["env"] == "CartPole-v1" and summary["episodes"] > 5
+
+
+def test_a_box_action_world_plugs_in_through_primitives(tmp_path):
+    """Pendulum's torque in [-2, 2] is played as rest, -2 and +2."""
+    run = tmp_path / "pendulum"
+    assert main(["run", "Pendulum-v1", "--steps", "600", "--out", str(run), "--quiet"]) == 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["env"] == "Pendulum-v1" and summary["episodes"] == 3
+    wiring = json.loads((run / "config.json").read_text())["wiring"]
+    assert wiring["hippocampus"]["n_actions"] == 3

@@ -53,3 +53,18 @@ def test_suite_runs_resumes_and_reports(tmp_path, capsys):
 def test_eval_episodes_elsewhere_than_atari_and_gates_is_refused(capsys):
     assert main(["bench", "snake", "--eval-episodes", "3"]) == 2
     assert "--eval-episodes applies to atari100k only" in capsys.readouterr().err
+
+
+def test_baselines_train_on_box_actions_and_on_primitives(tmp_path):
+    pytest.importorskip("stable_baselines3")  # the baselines extra, part of dev
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    argv = ["bench", "gates", "--methods", "sac-box", "dqn-primitives-progress"]
+    argv += ["--steps", "200", "--seeds", "1", "--eval-episodes", "1", "--workers", "1"]
+    assert main([*argv, "--runs", str(runs), "--out", str(out)]) == 0
+    for name, actions in (("sac-box-200", None), ("dqn-primitives-progress-200", "primitives")):
+        config = json.loads((runs / name / "seed0" / "config.json").read_text())["config"]
+        assert config.get("actions") == actions and config["steps"] == 200
+        result = json.loads((runs / name / "seed0" / "result.json").read_text())
+        assert len(result["eval_scores"]) == 1 and result["online"]["steps_per_cpu_second"] > 0
+    table = (out / "README.md").read_text()
+    assert "| sac-box | 200 | 1 |" in table and "| dqn-primitives-progress | 200 | 1 |" in table

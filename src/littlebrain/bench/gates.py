@@ -6,9 +6,11 @@ then plays `--eval-episodes` episodes with learning frozen (20 by default). Ever
 written once the evaluation is over; the sweep skips finished runs and resumes killed ones.
 
 Methods: the default brain on the sparse outcomes (+1 a gate, -1 a crash) and on the labelled
-progress variant; the random policy over the same action primitives; and the scripted
-controller (envs/gates.py: `scripted_action`), which does not learn and only plays the
-evaluation episodes: the reference for lap time.
+progress variant; the random policy over the same action primitives; the scripted controller
+(envs/gates.py: `scripted_action`), which does not learn and only plays the evaluation
+episodes: the reference for lap time; and, named with --methods (the baselines extra), SB3 PPO
+and SAC on the Box actions and PPO and DQN on the primitives, each on both signals
+(littlebrain_baselines.sb3: their settings and where they come from).
 
 Metrics, per run: gates per episode (online: the last 100 training episodes; frozen: the
 evaluation), the evaluation's success rate (the race finished) and crash rate, the lap time
@@ -53,9 +55,11 @@ SUCCESS_FOR_LAP_TIME = 0.5
 class Method:
     name: str
     description: str
-    kind: str = "brain"  # "brain" (a run folder, learning online) or "scripted"
+    kind: str = "brain"  # "brain" (a run folder, learning online), "scripted" or "sb3"
     brain: str = "default"
     env_kwargs: dict = field(default_factory=dict)
+    algo: str = ""
+    primitives: bool = False  # sb3: the Box actions through littlebrain's primitives
 
 
 METHODS: dict[str, Method] = {
@@ -69,6 +73,26 @@ METHODS: dict[str, Method] = {
         ),
         Method("random", "random choice among the same 9 action primitives", brain="random"),
         Method("scripted", "hand-written controller on the observation (reference)", "scripted"),
+        *(
+            Method(
+                f"{algo}-{actions}{suffix}",
+                f"SB3 {algo.upper()} on the {actions}{label} (the baselines extra)",
+                kind="sb3",
+                algo=algo,
+                primitives=actions == "primitives",
+                env_kwargs=env_kwargs,
+            )
+            for algo, actions in (
+                ("ppo", "box"),
+                ("sac", "box"),
+                ("ppo", "primitives"),
+                ("dqn", "primitives"),
+            )  # fmt: skip
+            for suffix, label, env_kwargs in (
+                ("", ", outcomes only", {}),
+                ("-progress", ", outcomes + progress shaping", {"reward_mode": "progress"}),
+            )
+        ),
     )
 }
 DEFAULT_METHODS = ("littlebrain", "littlebrain-progress", "random", "scripted")
@@ -145,6 +169,23 @@ def world_facts(config: RunConfig) -> tuple[int, int, int]:
         env.close()
 
 
+def online_facts(
+    folder: Path, train_cpu: float, steps: int, gates: int, max_steps: int, agent_hz: int
+) -> dict[str, Any]:
+    """Race facts of the last 100 training episodes (metrics.csv), the step that ended the
+    first finished race, and steps per CPU second."""
+    metrics = read_metrics(folder / "metrics.csv")
+    last = slice(-100, None)
+    facts = race_facts(
+        list(metrics["score"][last]), list(metrics["length"][last]), gates, max_steps, agent_hz
+    )
+    first = np.flatnonzero(metrics["score"] >= gates)
+    facts["first_race_step"] = int(metrics["step"][first[0]]) if len(first) else None
+    facts["steps_per_cpu_second"] = steps / max(train_cpu, 1e-9)
+    facts["training_episodes"] = int(len(metrics["score"]))
+    return facts
+
+
 def run_scripted(job: Job) -> dict[str, Any]:
     """The reference controller plays the evaluation episodes (it does not learn)."""
     from littlebrain.envs.gates import scripted_action
@@ -181,6 +222,17 @@ def run_job(job: Job) -> tuple[Job, str]:
     if method.kind == "scripted":
         folder.mkdir(parents=True, exist_ok=True)
         evaluation, done = run_scripted(job), "ran"
+    elif method.kind == "sb3":  # SB3 checkpoints are pickles: an unfinished run restarts
+        from littlebrain_baselines.sb3 import run_sb3_gates
+
+        shutil.rmtree(folder, ignore_errors=True)
+        seeds = [episode_seed(job.seed, e, "evaluation") for e in range(job.eval_episodes)]
+        evaluation = run_sb3_gates(
+            folder, method.algo, job.config.env_kwargs, job.steps, job.seed, method.primitives,
+            seeds,
+        )  # fmt: skip
+        train_cpu, done = evaluation["train_cpu_seconds"], "ran"
+        online = online_facts(folder, train_cpu, job.steps, gates, max_steps, agent_hz)
     else:
         command = f"littlebrain bench gates ({job.method}, seed {job.seed})"
         if (folder / "config.json").is_file():
@@ -188,18 +240,8 @@ def run_job(job: Job) -> tuple[Job, str]:
         else:
             shutil.rmtree(folder, ignore_errors=True)
             session, done = Session.start(job.config, folder, command), "ran"
-        summary = session.run(show_progress=False)
-        train_cpu = summary["cpu_seconds_total"]
-        metrics = session.folder.read_metrics()
-        last = slice(-100, None)
-        online = race_facts(
-            list(metrics["score"][last]), list(metrics["length"][last]), gates, max_steps,
-            agent_hz,
-        )  # fmt: skip
-        first = np.flatnonzero(metrics["score"] >= gates)
-        online["first_race_step"] = int(metrics["step"][first[0]]) if len(first) else None
-        online["steps_per_cpu_second"] = summary["steps"] / max(train_cpu, 1e-9)
-        online["training_episodes"] = int(len(metrics["score"]))
+        train_cpu = session.run(show_progress=False)["cpu_seconds_total"]
+        online = online_facts(folder, train_cpu, job.steps, gates, max_steps, agent_hz)
         env = make_env(job.config)
         evaluation = evaluate(
             session.brain, env, job.seed, job.eval_episodes, job.eval_episodes * max_steps

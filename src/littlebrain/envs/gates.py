@@ -7,7 +7,8 @@ at `agent_hz` (30 Hz by default) by setting the flight controller's body-frame v
 
 Gates hang in the air as square frames. A gate counts only when the drone's path crosses the
 gate's plane in the gate's direction with the whole drone (a disc of `DRONE_RADIUS`) inside the
-opening; touching the frame (a border `FRAME_WIDTH` wide around the opening) is a crash, as is
+opening; crossing the plane on the frame (a border `FRAME_WIDTH` wide around the opening,
+widened by the drone's radius) is a crash (the frames are thin: only crossings are checked), as is
 touching the ground, leaving the arena (the track's bounding box widened by `ARENA_MARGIN`, up to
 `CEILING_MARGIN` above the highest gate) or a simulator state that is not finite. Gates must be
 taken in order; a lap is every gate once, and a race is `laps` laps. Tracks (`track=`):
@@ -126,7 +127,10 @@ def crossing(gate: Gate, start: np.ndarray, end: np.ndarray, opening: float) -> 
 def _quiet_output():
     """PyBullet and PyFlyt print banners (from C, and on construction): keep them out of the
     command line's output. Errors still surface as Python exceptions after the block."""
-    libc = ctypes.CDLL(None)
+    try:
+        libc = ctypes.CDLL(None)
+    except OSError:  # no C library to flush (not a POSIX system): C's text may then leak
+        libc = None
     saved = [os.dup(1), os.dup(2)]
     try:
         with open(os.devnull, "wb") as devnull:
@@ -137,7 +141,8 @@ def _quiet_output():
         # what Python and C buffered goes to /dev/null, not to the restored streams
         sys.stdout.flush()
         sys.stderr.flush()
-        libc.fflush(None)
+        if libc is not None:
+            libc.fflush(None)
         for fd, copy in zip((1, 2), saved, strict=True):
             os.dup2(copy, fd)
             os.close(copy)
@@ -390,14 +395,14 @@ class GateRaceEnv(gym.Env):
         low, high = self._arena
         span = float(max(high[0] - low[0], high[1] - low[1]))
 
-        def to_pixel(point: np.ndarray) -> tuple[int, int]:
-            column = (point[0] - low[0]) / span * (pixels - 1)
-            row = (high[1] - point[1]) / span * (pixels - 1)
-            return int(np.clip(row, 0, pixels - 1)), int(np.clip(column, 0, pixels - 1))
+        def paint(points: np.ndarray, colour: tuple[int, int, int]) -> None:
+            columns = (points[:, 0] - low[0]) / span * (pixels - 1)
+            rows = (high[1] - points[:, 1]) / span * (pixels - 1)
+            rows = np.clip(rows, 0, pixels - 1).astype(int)
+            image[rows, np.clip(columns, 0, pixels - 1).astype(int)] = colour
 
         def line(a: np.ndarray, b: np.ndarray, colour: tuple[int, int, int]) -> None:
-            for t in np.linspace(0.0, 1.0, 64):
-                image[to_pixel(a + t * (b - a))] = colour
+            paint(a + np.linspace(0.0, 1.0, 64)[:, None] * (b - a), colour)
 
         next_index = self._passed % len(self.gates)
         for index, gate in enumerate(self.gates):
@@ -406,15 +411,13 @@ class GateRaceEnv(gym.Env):
             colour = (60, 220, 90) if index == next_index else (150, 150, 160)
             line(centre - half, centre + half, colour)
             line(centre, centre + 0.3 * gate.normal, colour)
-        for a, b in zip(self._trail[-300:-1], self._trail[-299:], strict=False):
-            line(a, b, (70, 110, 200))
+        paint(np.array(self._trail[-300:]), (70, 110, 200))  # 30 Hz: points a few cm apart
         yaw = self._state[1][2]
         heading = np.array([math.cos(yaw), math.sin(yaw), 0.0])
         line(self._position, self._position + 0.4 * heading, (255, 225, 25))
-        row, column = to_pixel(self._position)
-        image[max(row - 2, 0) : row + 3, max(column - 2, 0) : column + 3] = (255, 225, 25)
+        square = np.array([(dx, dy, 0.0) for dx in (-0.05, 0, 0.05) for dy in (-0.05, 0, 0.05)])
+        paint(self._position + square, (255, 225, 25))
         return image
-
 
 def scripted_action(observation: np.ndarray) -> np.ndarray:
     """A hand-written controller that reads only the observation: the reference lap time.
