@@ -60,6 +60,7 @@ Run `littlebrain COMMAND --help` for a command's options and examples.""",
   littlebrain run snake --env-arg view=egocentric --steps 50000 --seed 3 --out runs/s3
   littlebrain run dishpong --env-arg place_frame=field --env-arg bins_per_second=50
   littlebrain run CartPole-v1 --steps 20000           # any Gymnasium world, Discrete actions
+  littlebrain run gates --env-arg track=line          # a drone; Box actions through primitives
   littlebrain run snake --env-arg view=egocentric --config my.toml
                          # my.toml: probe_every = 100, or [brain_config] discount = 0.9""",
     "resume": """examples:
@@ -102,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES["run"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         help="run a brain in a world, learning online, into a resumable run folder",
-        description="Run a brain in a Gymnasium world with a Discrete action space. The run "
+        description="Run a brain in a Gymnasium world with a Discrete action space (or a "
+        "bounded Box one, played through primitives: rest and each axis's two ends). The run "
         "folder gets config.json, metrics.csv (a row per episode), checkpoints/, summary.json "
         "and learning_curve.png. Settings: defaults < --config file < command-line flags.",
     )
@@ -199,10 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         default=None,
         metavar="M",
-        help="methods to run (default: the suite's littlebrain methods and chance); "
-        "snake baselines: dqn-sparse, dqn-shaped, ppo-sparse, ppo-shaped, each also with "
-        "-egocentric; dishpong baselines: dqn-reward, a2c-reward, ppo-reward (the baselines "
-        "extra); an unknown name lists them all",
+        help="methods to run (default: the suite's littlebrain methods and chance, and for "
+        "gates the scripted controller); snake baselines: dqn-sparse, dqn-shaped, ppo-sparse, "
+        "ppo-shaped, each also with -egocentric; dishpong baselines: dqn-reward, a2c-reward, "
+        "ppo-reward; gates baselines: ppo-box, sac-box, ppo-primitives, dqn-primitives, each "
+        "also with -progress (the baselines extra); an unknown name lists them all",
     )
     bench.add_argument(
         "--steps",
@@ -503,7 +506,8 @@ def main(argv: list[str] | None = None) -> int:
                 atari_only.pop("--eval-episodes")
             for flag, value in atari_only.items():
                 if value is not None:
-                    raise ConfigError(f"{flag} applies to atari100k only")
+                    where = "atari100k and gates" if flag == "--eval-episodes" else "atari100k"
+                    raise ConfigError(f"{flag} applies to {where} only")
             if args.suite == "gates":
                 return gates.main(args, command)
             if args.suite == "dishpong":

@@ -47,7 +47,6 @@ from littlebrain.errors import (
     CheckpointError,
     ConfigError,
     EnvironmentSpecError,
-    LittlebrainError,
     ObservationError,
     RunFolderError,
 )
@@ -94,8 +93,6 @@ def make_env(config: RunConfig, **overrides: Any) -> gym.Env:
     env_id = resolve_env_id(config.env)
     try:
         env = gym.make(env_id, **{**config.env_kwargs, **overrides})
-    except LittlebrainError:
-        raise
     except gym.error.Error as error:
         known = ", ".join(sorted(ALIASES))
         raise EnvironmentSpecError(

@@ -52,7 +52,7 @@ def test_suite_runs_resumes_and_reports(tmp_path, capsys):
 
 def test_eval_episodes_elsewhere_than_atari_and_gates_is_refused(capsys):
     assert main(["bench", "snake", "--eval-episodes", "3"]) == 2
-    assert "--eval-episodes applies to atari100k only" in capsys.readouterr().err
+    assert "--eval-episodes applies to atari100k and gates only" in capsys.readouterr().err
 
 
 def test_baselines_train_on_box_actions_and_on_primitives(tmp_path):
@@ -68,3 +68,10 @@ def test_baselines_train_on_box_actions_and_on_primitives(tmp_path):
         assert len(result["eval_scores"]) == 1 and result["online"]["steps_per_cpu_second"] > 0
     table = (out / "README.md").read_text()
     assert "| sac-box | 200 | 1 |" in table and "| dqn-primitives-progress | 200 | 1 |" in table
+
+
+def test_lap_time_cell_says_how_many_runs_it_rests_on():
+    from littlebrain.bench.gates import _lap_cell
+
+    assert _lap_cell([None, None]) == "-"
+    assert _lap_cell([10.0, None, 12.0]).endswith(", 2/3 runs")

@@ -246,3 +246,50 @@ def test_the_brain_flies_through_primitives_and_resumes_bit_exactly(tmp_path):
     assert rows == rows_resumed and len(rows) > 3
     summary = json.loads((straight / "summary.json").read_text())
     assert summary["env"] == "littlebrain/GateRace-v0" and summary["learns"]
+
+
+def test_the_body_frame_turns_with_the_drone():
+    """A gate 3 m ahead along world +x, seen by a drone yawed 90 degrees to the left, lies on
+    its right (-y in the body frame); pitched nose down by 30 degrees, a point straight ahead
+    in the world appears above the nose."""
+    to_body = GateRaceEnv._world_to_body(0.0, 0.0, math.pi / 2)
+    assert to_body @ np.array([3.0, 0.0, 0.0]) == pytest.approx([0.0, -3.0, 0.0], abs=1e-12)
+    nose_down = GateRaceEnv._world_to_body(0.0, math.radians(30), 0.0)  # PyBullet: +pitch dips
+    ahead = nose_down @ np.array([1.0, 0.0, 0.0])
+    assert ahead[2] == pytest.approx(math.sin(math.radians(30))) and ahead[0] > 0.8
+
+
+def test_flying_into_a_frame_crashes_and_a_wrong_way_or_out_of_order_gate_counts_nothing():
+    env = GateRaceEnv(track="line")
+    env.reset(seed=0)
+    env._position = np.array([2.9, 0.25, 1.0])  # next step crosses gate 1 on its frame
+    env._aviary.resetBasePositionAndOrientation(env._aviary.drones[0].Id, [3.1, 0.25, 1.0],
+                                                [0, 0, 0, 1])  # fmt: skip
+    _, reward, terminated, _, info = env.step(np.zeros(4))
+    assert (reward, terminated, info["crashed"]) == (-1.0, True, "gate frame")
+    env.reset(seed=0)
+    gate_two = np.array(env.gates[1].centre)
+    env._position = gate_two - (0.1, 0, 0)  # through gate 2 before gate 1: nothing
+    beyond = list(gate_two + (0.1, 0, 0))
+    env._aviary.resetBasePositionAndOrientation(env._aviary.drones[0].Id, beyond, [0, 0, 0, 1])
+    _, reward, terminated, _, info = env.step(np.zeros(4))
+    assert (reward, terminated, info["score"]) == (0.0, False, 0)
+
+
+def test_laps_need_the_closed_track():
+    with pytest.raises(ValueError, match="laps > 1 needs a closed track"):
+        GateRaceEnv(track="gate", laps=2)
+
+
+def test_silencing_the_simulator_keeps_what_was_printed_before_and_after():
+    import subprocess
+
+    script = (
+        "from littlebrain.envs.gates import _quiet_output\n"
+        "print('before')\n"
+        "with _quiet_output():\n"
+        "    print('banner')\n"
+        "print('after')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True).stdout
+    assert out.split() == ["before", "after"]

@@ -42,3 +42,11 @@ def test_unbounded_or_huge_boxes_are_refused():
         primitive_table(spaces.Box(-np.inf, np.inf, (2,)))
     with pytest.raises(EnvironmentSpecError, match="too large"):
         primitive_table(spaces.Box(-1, 1, (MAX_AXES + 1,)))
+
+
+def test_an_action_outside_the_primitives_is_refused_in_one_line():
+    env = ActionPrimitives(gym.make("Pendulum-v1"))
+    env.reset(seed=0)
+    for action in (-1, 3, 2.5):
+        with pytest.raises(ValueError, match="the primitives are 0 to 2"):
+            env.step(action)

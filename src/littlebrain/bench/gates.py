@@ -144,7 +144,8 @@ def race_facts(
 ) -> dict[str, Any]:
     """Success, crash and lap-time facts of episodes given as (gates passed, steps): a race is
     finished when every gate was passed; an episode that ended sooner than the time limit
-    without finishing ended in a crash."""
+    without finishing ended in a crash (a crash on the very last allowed step counts as
+    running out of time)."""
     finished = [s >= gates for s in scores]
     crashed = [not f and n < max_steps for f, n in zip(finished, lengths, strict=True)]
     times = [n / agent_hz for f, n in zip(finished, lengths, strict=True) if f]
@@ -297,6 +298,12 @@ def _cell(values: list[Any], spec: str = ".2f", percent: bool = False) -> str:
     return f"{summary.interval(spec)} (median {summary.median:{spec}})"
 
 
+def _lap_cell(times: list[float | None]) -> str:
+    """Lap times of the runs that finished at least half their races, and how many did."""
+    timed = [t for t in times if t is not None]
+    return f"{_cell(timed)}, {len(timed)}/{len(times)} runs" if timed else "-"
+
+
 def write_report(root: Path, out: Path, command: str) -> Path:
     results = load_results(root)
     if not results:
@@ -342,7 +349,9 @@ def write_report(root: Path, out: Path, command: str) -> Path:
         "Online: the last 100 training episodes of each run; frozen: the evaluation episodes",
         "after training, learning off. Each cell: mean over seeds with a 95% t interval",
         "(littlebrain.stats) and the median over seeds; rates as the mean over seeds. Lap time:",
-        f"mean over finished races, only where at least {SUCCESS_FOR_LAP_TIME:.0%} finished.",
+        f"mean over finished races, only in runs where at least {SUCCESS_FOR_LAP_TIME:.0%} "
+        "finished (how many runs those are follows). A crash is an episode that ended before",
+        "the time limit without finishing (one on the last allowed step counts as a time-out).",
         "",
         "| method | steps | seeds | gates/episode online | gates/episode frozen | frozen "
         "success | frozen crashes | lap time (s) | first race at step | steps per CPU-s | "
@@ -361,7 +370,7 @@ def write_report(root: Path, out: Path, command: str) -> Path:
             f"| {_cell([f['gates_per_episode'] for f in frozen])} "
             f"| {_cell([f['success_rate'] for f in frozen], percent=True)} "
             f"| {_cell([f['crash_rate'] for f in frozen], percent=True)} "
-            f"| {_cell([f['race_seconds'] for f in frozen])} "
+            f"| {_lap_cell([f['race_seconds'] for f in frozen])} "
             f"| {f'{np.median(reached):,.0f} ({len(reached)}/{len(members)})' if reached else '-'} "
             f"| {f'{np.median(speed):,.0f}' if speed else '-'} "
             f"| {np.median([m['cpu_seconds'] for m in members]):,.0f} "

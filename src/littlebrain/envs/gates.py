@@ -3,7 +3,8 @@
 The physics is PyFlyt's (Tai et al. 2023, on PyBullet): a Crazyflie-sized QuadX with motor lag,
 motor noise, drag and its onboard cascaded PID controllers, simulated at 240 Hz. The agent acts
 at `agent_hz` (30 Hz by default) by setting the flight controller's body-frame velocity targets
-(PyFlyt's flight mode 5): forward and sideways speed, yaw rate and climb rate. No camera.
+(PyFlyt's flight mode 5): forward, sideways and vertical speed in the body frame (the vertical
+one is the climb rate while the drone is level) and yaw rate. No camera.
 
 Gates hang in the air as square frames. A gate counts only when the drone's path crosses the
 gate's plane in the gate's direction with the whole drone (a disc of `DRONE_RADIUS`) inside the
@@ -16,7 +17,8 @@ taken in order; a lap is every gate once, and a race is `laps` laps. Tracks (`tr
   - "line":   three gates in a straight line, 3 m apart;
   - "square": four gates on the sides of a 4 m square, the drone turning left at each corner.
 `gate_jitter` (metres) moves every gate's centre by up to that much in x and y and half of it
-in z, drawn anew each episode.
+in z (never lower than 0.3 m of clearance under the opening), drawn anew each episode. Laps
+are for the closed track only.
 
 The drone starts hovering 1 m above the ground, 2-3 m before the first gate, facing it.
 
@@ -27,8 +29,8 @@ tanh of rad/s over pi), roll and pitch (2, over pi), linear velocity (3, tanh of
 faces (2). After the last gate, "the one after" repeats the last.
 
 Action: Box([-1, 1]^4): forward speed and sideways (left) speed as fractions of `max_speed`,
-yaw rate (counter-clockwise) of `max_yaw_rate`, climb rate of `max_climb`. Finite actions are
-clipped to the box; a wrong shape or a non-finite value is refused.
+yaw rate (counter-clockwise) of `max_yaw_rate`, speed along the body's up axis of `max_climb`.
+Finite actions are clipped to the box; a wrong shape or a non-finite value is refused.
 
 Outcomes, `reward_mode="outcome"` (default; the mission's sparse signal): +1 for each gate, -1
 for a crash, 0 otherwise. `reward_mode="progress"` (a labelled, easier variant, as the field's
@@ -131,6 +133,10 @@ def _quiet_output():
         libc = ctypes.CDLL(None)
     except OSError:  # no C library to flush (not a POSIX system): C's text may then leak
         libc = None
+    sys.stdout.flush()  # what was printed before the block must still come out
+    sys.stderr.flush()
+    if libc is not None:
+        libc.fflush(None)
     saved = [os.dup(1), os.dup(2)]
     try:
         with open(os.devnull, "wb") as devnull:
@@ -187,6 +193,8 @@ class GateRaceEnv(gym.Env):
             raise ValueError(f"track must be one of {', '.join(TRACKS)}, got {track!r}")
         if isinstance(laps, bool) or not isinstance(laps, int) or not 1 <= laps <= 20:
             raise ValueError(f"laps must be a whole number from 1 to 20, got {laps!r}")
+        if laps > 1 and track != "square":
+            raise ValueError(f"laps > 1 needs a closed track (square), got track={track!r}")
         if reward_mode not in ("outcome", "progress"):
             raise ValueError(f"reward_mode must be 'outcome' or 'progress', got {reward_mode!r}")
         if (
@@ -196,13 +204,13 @@ class GateRaceEnv(gym.Env):
             or CONTROL_HZ % agent_hz
         ):
             raise ValueError(
-                f"agent_hz must be a whole number that divides {CONTROL_HZ} (10, 15, 20, 24, "
-                f"30, 40, 60, 120), got {agent_hz!r}"
+                f"agent_hz must be a whole number that divides {CONTROL_HZ} (e.g. 10, 15, 20, "
+                f"30, 60), got {agent_hz!r}"
             )
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
         self.track, self.laps, self.reward_mode = track, laps, reward_mode
-        self.opening = _number("opening", opening, 2 * (DRONE_RADIUS + 0.04), 3.0)
+        self.opening = _number("opening", opening, 2 * (DRONE_RADIUS + 0.04), 1.4)
         self.gate_jitter = _number("gate_jitter", gate_jitter, 0.0, 1.5)
         self.max_speed = _number("max_speed", max_speed, 0.0, 6.0, low_open=True)
         self.max_yaw_rate = _number("max_yaw_rate", max_yaw_rate, 0.0, 2 * math.pi, True)
@@ -418,6 +426,7 @@ class GateRaceEnv(gym.Env):
         square = np.array([(dx, dy, 0.0) for dx in (-0.05, 0, 0.05) for dy in (-0.05, 0, 0.05)])
         paint(self._position + square, (255, 225, 25))
         return image
+
 
 def scripted_action(observation: np.ndarray) -> np.ndarray:
     """A hand-written controller that reads only the observation: the reference lap time.

@@ -56,4 +56,8 @@ class ActionPrimitives(gym.ActionWrapper):
         self.action_space = spaces.Discrete(len(self.primitives))
 
     def action(self, action: Any) -> np.ndarray:
+        if not self.action_space.contains(action):
+            raise ValueError(
+                f"invalid action {action!r}: the primitives are 0 to {len(self.primitives) - 1}"
+            )
         return self.primitives[int(action)].copy()
