@@ -37,9 +37,18 @@ class WrongShapeWorld(NaNWorld):
         return np.zeros(5, np.float32), 0.0, False, False, {}
 
 
+class SwitchboardWorld(NaNWorld):
+    """A world whose action is a set of switches (MultiBinary): neither Discrete nor Box."""
+
+    action_space = gym.spaces.MultiBinary(3)
+
+
 gym.register("littlebrain-test/NaNWorld-v0", entry_point=NaNWorld, disable_env_checker=True)
 gym.register(
     "littlebrain-test/WrongShape-v0", entry_point=WrongShapeWorld, disable_env_checker=True
+)
+gym.register(
+    "littlebrain-test/Switchboard-v0", entry_point=SwitchboardWorld, disable_env_checker=True
 )
 
 
@@ -79,8 +88,10 @@ def test_unknown_environment(capsys, tmp_path):
     assert not (tmp_path / "r").exists()
 
 
-def test_box_action_spaces_are_refused_clearly(capsys, tmp_path):
-    fails_cleanly(capsys, ["run", "Pendulum-v1", "--out", str(tmp_path / "r")], "Discrete")
+def test_action_spaces_other_than_discrete_or_box_are_refused_clearly(capsys, tmp_path):
+    """Box worlds are played through primitives (tests/test_runs.py); a MultiBinary one is not."""
+    run = ["run", "littlebrain-test/Switchboard-v0", "--out", str(tmp_path / "r"), "--quiet"]
+    fails_cleanly(capsys, run, "Discrete", "MultiBinary")
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,8 @@ def require_discrete(action_space: gym.Space) -> int:
     """Number of actions of a Discrete space; a clear error for anything else."""
     if not isinstance(action_space, gym.spaces.Discrete):
         raise EnvironmentSpecError(
-            f"littlebrain supports Discrete action spaces only for now, got {action_space}"
+            f"littlebrain plays Discrete action spaces (a run plays Box ones through primitives), "
+            f"got {action_space}"
         )
     if action_space.start != 0:
         raise EnvironmentSpecError("Discrete action spaces must start at 0")
