@@ -107,6 +107,26 @@ def test_a_brain_coded_by_the_fixed_projection_learns_and_round_trips():
     assert greedy_score(copy, env) == greedy_score(brain, env)
 
 
+def test_the_foreground_map_joins_a_compressed_image_and_the_brain_learns_and_resumes():
+    """With `foreground`, a compressed image's code also reads where the frame departs from its
+    usual scene (on the retina's grid); an uncompressed input or a vector is left as it is."""
+    env = CueWorld()
+    config = DefaultBrainConfig(foreground=True, cortex_above=0)
+    brain = DefaultBrain(env.observation_space, env.action_space, config, seed=3)
+    retina = brain.retina.config
+    assert brain.foreground.output_size == retina.out_height * retina.out_width
+    assert brain.projection.input_dim == brain.retina.output_size + brain.foreground.output_size
+    play(brain, env, 600, seed=3000)
+    twin = DefaultBrain(env.observation_space, env.action_space, config, seed=99)
+    twin.load_state_dict(brain.state_dict())
+    assert greedy_score(brain, env) > 0.9
+    assert greedy_score(twin, env) == greedy_score(brain, env)
+    plain = DefaultBrain(env.observation_space, env.action_space, DefaultBrainConfig(), 0)
+    assert plain.foreground is None  # 8 x 8 x 3 is below cortex_above: seen as it is
+    vector = gym.spaces.Box(-1, 1, (600,), dtype=np.float32)
+    assert DefaultBrain(vector, env.action_space, config, 0).foreground is None
+
+
 def test_the_striatum_reads_a_compressed_code_only_through_the_dentate_gyrus():
     """Where the input is compressed (a projection's units each mix the whole input and are on
     in every state) the striatum reads the dentate gyrus's sparse code alone; an uncompressed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from littlebrain.errors import ObservationError
+from littlebrain.errors import ConfigError, ObservationError
 from littlebrain.regions.dentate_gyrus import DentateGyrus, DentateGyrusConfig
 from littlebrain.regions.projection import ProjectionConfig, RandomProjection
 
@@ -62,6 +62,41 @@ def test_dentate_gyrus_winners_of_fixed_probes_stay_from_20k_to_100k_steps():
     assert np.mean(kept) >= 0.9
 
 
+def test_each_input_on_its_own_scale_lets_a_small_sprite_move_the_code():
+    """A big paddle (100 inputs) and a one-input ball, both moving: with one scale for all inputs
+    the code follows the paddle and barely sees the ball; with each input in units of its own
+    typical deviation (the ball's inputs seldom change, so their unit is small) the ball moves
+    the code several times farther, relative to the paddle."""
+    rng = np.random.default_rng(4)
+
+    def frame(paddle: int, ball: int) -> np.ndarray:
+        x = np.zeros(INPUT)
+        x[paddle * 100 : paddle * 100 + 100] = 1.0
+        x[900 + ball] = 0.5
+        return x
+
+    def shifts(scaling: str) -> tuple[float, float]:
+        projection = RandomProjection(
+            INPUT, ProjectionConfig(scaling=scaling), np.random.default_rng(1)
+        )
+        for _ in range(3_000):
+            projection.step(frame(*rng.integers(0, (9, 32))))
+        projection.freeze(True)
+        code = projection.step(frame(0, 0))
+        ball = np.linalg.norm(projection.step(frame(0, 1)) - code)
+        paddle = np.linalg.norm(projection.step(frame(1, 0)) - code)
+        variance = np.var(
+            [projection.step(frame(*rng.integers(0, (9, 32)))) for _ in range(500)], 0
+        )
+        assert 0.3 < variance.mean() < 3.0  # units of about unit variance, as the kernels expect
+        return ball, paddle
+
+    ball, paddle = shifts("global")
+    one_scale = ball / paddle
+    ball, paddle = shifts("input")
+    assert one_scale < 0.06 and ball / paddle > 3 * one_scale
+
+
 def test_a_frozen_projection_keeps_its_statistics_and_state_round_trips():
     rng = np.random.default_rng(3)
     projection = RandomProjection(INPUT, ProjectionConfig(), np.random.default_rng(1))
@@ -88,3 +123,9 @@ def test_bad_inputs_and_states_are_refused():
     state["scale2"] = np.array(-1.0)
     with pytest.raises(ValueError, match="scale2"):
         projection.load_state_dict(state)
+    state = projection.state_dict()
+    state["variance"][3] = -1.0
+    with pytest.raises(ValueError, match="variance"):
+        projection.load_state_dict(state)
+    with pytest.raises(ConfigError, match="scaling"):
+        ProjectionConfig(scaling="whitened")

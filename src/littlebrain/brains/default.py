@@ -1,6 +1,6 @@
 r"""The default little brain, wired like the diagram:
 
-    observation -> Retina -> Sensory buffer -> Projection (or Cortex)
+    observation -> Retina [+ Foreground] -> Sensory buffer -> Projection (or Cortex)
                  [+ Motor memory of the actions] [-> Reservoir] = state code
     state code -> Dentate gyrus (+ the code) -> Striatum (habits) -\
     state code -> Hippocampus (episodic values, novelty) ----------+-> arbitration -> action
@@ -36,6 +36,7 @@ from littlebrain.config import check
 from littlebrain.region import require_range
 from littlebrain.regions.cortex import Cortex, CortexConfig
 from littlebrain.regions.dentate_gyrus import DentateGyrus, DentateGyrusConfig
+from littlebrain.regions.foreground import Foreground, ForegroundConfig
 from littlebrain.regions.hippocampus import Hippocampus, HippocampusConfig
 from littlebrain.regions.homeostasis import Homeostasis
 from littlebrain.regions.motor_memory import MotorMemory, MotorMemoryConfig
@@ -128,6 +129,15 @@ class DefaultBrainConfig:
     #: cortex_above)
     state_code: str = "projection"
     projection: ProjectionConfig = field(default_factory=ProjectionConfig)
+    #: where a large image is compressed, a coarse map of where the frame departs from its usual
+    #: scene (regions/foreground.py, on the retina's grid) joins what is sensed, so that small
+    #: things (a ball, a chicken) that the retina's averaging dilutes reach the code; with the
+    #: projection's per-input scaling (ProjectionConfig.scaling), Atari development games, seed
+    #: 0, frozen, neither -> both: Freeway 0.0 -> 4.0, Pong -15.0 -> 2.9, Breakout 4.3 -> 8.3,
+    #: Boxing 3.8 -> 4.2, MsPacman 832 -> 1,297 (session 16, results/atari100k/FINDINGS.md).
+    #: Snake and DishPong never compress, so never see it
+    foreground: bool = True
+    foreground_config: ForegroundConfig = field(default_factory=ForegroundConfig)
     #: regions or signals taken out, for ablations: "hippocampus", "striatum", "cortex" (the
     #: dentate gyrus and the hippocampus then read the retina), "novelty" (exploration at the
     #: fixed rate epsilon_min + epsilon_novelty / 2, the novelty-driven rate's typical level),
@@ -167,6 +177,8 @@ class DefaultBrain(Brain):
     ) -> None:
         super().__init__(observation_space, action_space, config, seed)
         shape = self.observation_shape
+        ablate = set(config.ablate)
+        self.foreground = None
         if len(shape) >= 2:
             weights = config.retina.channel_weights
             if len(shape) == 3 and shape[2] not in (1, len(weights)):
@@ -179,10 +191,20 @@ class DefaultBrain(Brain):
             )
             self.retina = Retina(shape, retina_config)
             sensed = self.retina.output_size
+            if config.foreground and "cortex" not in ablate and sensed > config.cortex_above:
+                self.foreground = Foreground(
+                    shape,
+                    dataclasses.replace(
+                        config.foreground_config,
+                        out_height=retina_config.out_height,
+                        out_width=retina_config.out_width,
+                        input_max=retina_config.input_max,
+                    ),
+                )
+                sensed += self.foreground.output_size
         else:
             self.retina = None  # a vector world: the cortex reads the observation itself
             sensed = int(np.prod(shape))
-        ablate = set(config.ablate)
         self.sensory_buffer = None
         if "sensory_buffer" not in ablate:
             self.sensory_buffer = SensoryBuffer(sensed, config.sensory_buffer)
@@ -242,6 +264,7 @@ class DefaultBrain(Brain):
         self.homeostasis = Homeostasis(("code", "dentate_gyrus", "values"))
         regions = {
             "retina": self.retina,
+            "foreground": self.foreground,
             "sensory_buffer": self.sensory_buffer,
             "cortex": self.cortex,
             "projection": self.projection,
@@ -265,6 +288,8 @@ class DefaultBrain(Brain):
         cortex is, with the reservoir's rates appended where it is)."""
         if self.retina is not None:
             sensed = self.retina.step(observation)
+            if self.foreground is not None:
+                sensed = np.concatenate([sensed, self.foreground.step(observation)])
         else:
             sensed = observation.astype(np.float32).ravel()
         if self.sensory_buffer is not None:
