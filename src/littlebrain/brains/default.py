@@ -132,9 +132,10 @@ class DefaultBrainConfig:
     #: where a large image is compressed, a coarse map of where the frame departs from its usual
     #: scene (regions/foreground.py, on the retina's grid) joins what is sensed, so that small
     #: things (a ball, a chicken) that the retina's averaging dilutes reach the code; with the
-    #: projection's per-input scaling (ProjectionConfig.scaling), Atari development games, seed
-    #: 0, frozen, neither -> both: Freeway 0.0 -> 4.0, Pong -15.0 -> 2.9, Breakout 4.3 -> 8.3,
-    #: Boxing 3.8 -> 4.2, MsPacman 832 -> 1,297 (session 16, results/atari100k/FINDINGS.md).
+    #: projection's per-input scaling (ProjectionConfig.scaling), Atari development games,
+    #: frozen, seeds 0 / 1, neither -> both: Freeway 0.0 / 0.0 -> 4.0 / 1.6, Pong -15.0 / -12.5
+    #: -> 2.9 / -9.3, Breakout 4.3 / 6.4 -> 8.3 / 9.4, Boxing 3.8 / 4.5 -> 4.2 / 2.0, MsPacman
+    #: 832 / 1,244 -> 1,297 / 675 (session 16, results/atari100k/FINDINGS.md).
     #: Snake and DishPong never compress, so never see it
     foreground: bool = True
     foreground_config: ForegroundConfig = field(default_factory=ForegroundConfig)
