@@ -11,7 +11,7 @@ the typical nearest-neighbour distance from its current code), so what was store
 goes stale; Model-Free Episodic Control (Blundell et al. 2016) and NAIT (Long et al. 2022) key
 their memories on a fixed random projection instead.
 
-Rule (fixed weights; two running statistics of the region's own input):
+Rule (fixed weights; running statistics of the region's own input), with `scaling="global"`:
 
     y = W (x - m) / s,   W_ij ~ N(0, 1) drawn once,
     m <- m + (x - m) / n,   s^2 <- s^2 + (|x - m|^2 - s^2) / n
@@ -23,7 +23,8 @@ scale s (one number for all inputs: the typical distance from the mean) gives ea
 code a variance of about 1, as the whitened cortex's, whatever the world's units, without
 changing which inputs are near.
 
-With `scaling="input"` each input is measured in units of its own typical deviation instead,
+With `scaling="input"` (the default since session 16) each input is measured in units of its
+own typical deviation instead,
 
     y = W ((x - m) / s_i) / sqrt(d),   s_i^2 <- s_i^2 + ((x_i - m_i)^2 - s_i^2) / n,
 
