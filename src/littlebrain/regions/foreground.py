@@ -92,10 +92,11 @@ class Foreground(Region):
         x *= 1.0 / self.config.input_max
         if not self.frozen:
             self.samples += 1
-            rate = 1.0 / self.samples
-            self.background += (x - self.background) * rate
-            self.deviation += (np.abs(x - self.background) - self.deviation) * rate
-        departs = np.abs(x - self.background) > 2.0 * self.deviation + self.config.floor
+            self.background += (x - self.background) * (1.0 / self.samples)
+        departure = np.abs(x - self.background)  # from the background as it now stands
+        if not self.frozen:
+            self.deviation += (departure - self.deviation) * (1.0 / self.samples)
+        departs = departure > 2.0 * self.deviation + self.config.floor
         if departs.ndim == 3:  # a pixel is foreground when any of its channels is
             departs = departs.any(axis=2)
         rows = np.maximum.reduceat(departs, self._row_starts, axis=0)
