@@ -20,11 +20,10 @@ import numpy as np
 from littlebrain.bench.atari100k import (
     DEVELOPMENT_GAMES,
     EVAL_EPISODES,
-    EVAL_STEP_BUDGET,
     STEPS,
     load_results,
 )
-from littlebrain.envs.atari import ATARI_100K_GAMES
+from littlebrain.envs.atari import ATARI_100K_GAMES, MAX_EPISODE_STEPS
 from littlebrain.errors import ConfigError
 
 #: bootstrap resamples of the interval estimates (rliable's own default is 50,000; 2,000
@@ -378,9 +377,9 @@ def write_readme(
         f"{len(results)} runs over {len(games)} of the 26 games "
         f"({seed_range} seeds per game), "
         f"{STEPS:,} agent steps of online learning from one 84 x 84 frame per step, then "
-        f"an evaluation with learning frozen at epsilon 0.001: {EVAL_EPISODES} episodes asked, "
-        f"at most {EVAL_STEP_BUDGET:,} steps in all (fewer episodes where they are long; "
-        "counts per game below). The protocol asks for 100 episodes; see "
+        f"an evaluation with learning frozen at epsilon 0.001: {EVAL_EPISODES} episodes, each "
+        f"played to its end or the {MAX_EPISODE_STEPS:,}-step cap (runs with fewer complete "
+        "episodes are counted per game below). The protocol asks for 100 episodes; see "
         "../shared/protocols/atari100k.md for every other setting, which are the anchors'.",
         "",
         "Development games (used for probes of settings, docs/DESIGN.md; the protocol allows "
