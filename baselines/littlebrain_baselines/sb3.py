@@ -5,8 +5,10 @@ Hyperparameters are SB3's documented defaults, with the DQN settings of the RL B
 Atari configuration (hyperparams/dqn.yml: buffer 100k, learning starts 100k scaled to 10k here
 for a 200k budget, target update 1,000, train freq 4, exploration fraction 0.1 to eps 0.01,
 lr 1e-4) and PPO's defaults (n_steps 2048, batch 64, 10 epochs, lr 3e-4, gamma 0.99, GAE 0.95,
-clip 0.2) plus ent_coef 0.01 as in the Zoo's Atari PPO. Both use an MLP on the flattened board
-(the 10 x 10 board is too small for SB3's Nature CNN, which needs 36 x 36 or more).
+clip 0.2) plus ent_coef 0.01 as in the Zoo's Atari PPO, with an MLP on the flattened board. The
+CNN rows (issue 21) use a small CNN (littlebrain_baselines.cnn: the 10 x 10 board is too small
+for SB3's Nature CNN, which needs 36 x 36 or more) with the Zoo's Atari settings for images
+(CNN_HYPERPARAMETERS), PPO on 8 copies of the world.
 
 Baseline runs resume at run granularity only: an unfinished one restarts from scratch, because
 SB3's own checkpoints are pickles and littlebrain never loads a pickle.
@@ -54,11 +56,48 @@ HYPERPARAMETERS: dict[str, dict[str, Any]] = {
 }
 
 
+#: CNN baselines on Snake's image (issue 21): the RL Baselines3 Zoo's Atari settings
+#: (hyperparams/ppo.yml: 8 envs, n_steps 128, batch 256, 4 epochs, lr 2.5e-4, clip 0.1,
+#: ent_coef 0.01, vf_coef 0.5; DQN as above), the starting point of the search below
+CNN_HYPERPARAMETERS: dict[str, dict[str, Any]] = {
+    "dqn": HYPERPARAMETERS["dqn"],
+    "ppo": {
+        "learning_rate": 2.5e-4,
+        "n_steps": 128,
+        "batch_size": 256,
+        "n_epochs": 4,
+        "gamma": 0.99,
+        "gae_lambda": 0.95,
+        "clip_range": 0.1,
+        "ent_coef": 0.01,
+        "vf_coef": 0.5,
+    },
+}
+#: parallel copies of the world per algorithm (the Zoo's Atari settings: PPO 8, DQN 1)
+CNN_ENVS = {"dqn": 1, "ppo": 8}
+
+
 def run_sb3(
-    folder: Path, algo: str, env_id: str, env_kwargs: dict, steps: int, seed: int
+    folder: Path,
+    algo: str,
+    env_id: str,
+    env_kwargs: dict,
+    steps: int,
+    seed: int,
+    policy: str = "mlp",
+    overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Train one SB3 agent for `steps` environment steps into `folder` (created afresh)."""
-    return train(folder, algo, env_id, env_kwargs, steps, seed, HYPERPARAMETERS[algo])[0]
+    """Train one SB3 agent for `steps` environment steps into `folder` (created afresh):
+    `policy` "mlp" with HYPERPARAMETERS, or "cnn" with CNN_HYPERPARAMETERS and CNN_ENVS
+    copies of the world; `overrides` replace single hyperparameters (a search's settings)."""
+    table, n_envs = (
+        (CNN_HYPERPARAMETERS, CNN_ENVS[algo]) if policy == "cnn" else (HYPERPARAMETERS, 1)
+    )
+    hyperparameters = {**table[algo], **(overrides or {})}
+    return train(
+        folder, algo, env_id, env_kwargs, steps, seed, hyperparameters, policy=policy,
+        n_envs=n_envs,
+    )[0]  # fmt: skip
 
 
 def train(
@@ -70,13 +109,18 @@ def train(
     seed: int,
     hyperparameters: dict[str, Any],
     primitives: bool = False,
+    policy: str = "mlp",
+    n_envs: int = 1,
 ) -> tuple[dict[str, Any], Any, Callable[[], gym.Env]]:
     """Train one SB3 agent into `folder` (config.json, metrics.csv, summary.json, littlebrain's
-    layout); `primitives`: a Box action space played through littlebrain's primitives. Returns
-    the summary, the model and a maker of the world as the agent saw it."""
+    layout); `primitives`: a Box action space played through littlebrain's primitives;
+    `policy`: "mlp" (on the flattened observation) or "cnn" (SmallCNN on the image); `n_envs`
+    copies of the world stepped side by side (their steps count toward `steps`). Returns the
+    summary, the model and a maker of the world as the agent saw it."""
     import torch
     from stable_baselines3 import DQN, PPO, SAC
     from stable_baselines3.common.callbacks import BaseCallback
+    from stable_baselines3.common.env_util import make_vec_env
 
     import littlebrain  # noqa: F401  (registers the worlds)
     from littlebrain.envs.primitives import ActionPrimitives
@@ -90,7 +134,8 @@ def train(
         "steps": steps,
         "seed": seed,
         "hyperparameters": hyperparameters,
-        "policy": "MlpPolicy",
+        "policy": {"mlp": "MlpPolicy", "cnn": "CnnPolicy (SmallCNN)"}[policy],
+        "n_envs": n_envs,
     }
     if primitives:
         config["actions"] = "primitives"
@@ -108,31 +153,45 @@ def train(
     started, cpu_started = time.perf_counter(), time.process_time()
 
     class EpisodeLog(BaseCallback):
+        """One metrics row per ended episode, from whichever copy of the world ended it."""
+
         def __init__(self) -> None:
             super().__init__()
-            self.episode, self.length, self.episode_return = 0, 0, 0.0
+            self.episode = 0
+            self.lengths, self.returns = np.zeros(n_envs, int), np.zeros(n_envs)
 
         def _on_step(self) -> bool:
-            self.length += 1
-            self.episode_return += float(self.locals["rewards"][0])
-            if self.locals["dones"][0]:
-                info = self.locals["infos"][0]
+            self.lengths += 1
+            self.returns += self.locals["rewards"]
+            for i in np.flatnonzero(self.locals["dones"]):
+                info = self.locals["infos"][i]
                 writer.writerow(
                     [
                         self.num_timesteps,
                         self.episode,
                         f"{info.get('score', 0):g}",
-                        self.length,
-                        f"{self.episode_return:.6g}",
+                        self.lengths[i],
+                        f"{self.returns[i]:.6g}",
                         f"{time.perf_counter() - started:.3f}",
                     ]
                 )
                 metrics.flush()
-                self.episode, self.length, self.episode_return = self.episode + 1, 0, 0.0
+                self.episode += 1
+                self.lengths[i], self.returns[i] = 0, 0.0
             return True
 
     cls = {"dqn": DQN, "ppo": PPO, "sac": SAC}[algo]
-    model = cls("MlpPolicy", make(), seed=seed, device="cpu", verbose=0, **hyperparameters)
+    env = make() if n_envs == 1 else make_vec_env(make, n_envs=n_envs, seed=seed)
+    if policy == "cnn":
+        from littlebrain_baselines.cnn import SmallCNN
+
+        policy_name, policy_kwargs = "CnnPolicy", {"features_extractor_class": SmallCNN}
+    else:
+        policy_name, policy_kwargs = "MlpPolicy", None
+    model = cls(
+        policy_name, env, seed=seed, device="cpu", verbose=0, policy_kwargs=policy_kwargs,
+        **hyperparameters,
+    )  # fmt: skip
     model.learn(total_timesteps=steps, callback=EpisodeLog())
     metrics.close()
     scores = read_metrics(folder / "metrics.csv")["score"]

@@ -125,3 +125,20 @@ def test_baseline_writes_the_same_run_folder_layout(tmp_path):
     assert summary["finished"] and summary["episodes"] > 3
     header = (tmp_path / "ppo" / "metrics.csv").read_text().splitlines()[0]
     assert header == "step,episode,score,length,return,wall_seconds"
+
+
+def test_cnn_baseline_counts_the_episodes_of_every_copy_of_the_world(tmp_path):
+    pytest.importorskip("stable_baselines3")
+    from littlebrain_baselines.sb3 import CNN_ENVS, run_sb3
+
+    steps = 1_024  # one PPO rollout: 8 copies x 128 steps
+    summary = run_sb3(tmp_path / "ppo", "ppo", "littlebrain/Snake-v0", {}, steps, 0, "cnn")
+    config = json.loads((tmp_path / "ppo" / "config.json").read_text())["config"]
+    assert config["policy"] == "CnnPolicy (SmallCNN)" and config["n_envs"] == CNN_ENVS["ppo"] == 8
+    with open(tmp_path / "ppo" / "metrics.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    lengths = np.array([int(r["length"]) for r in rows])
+    assert summary["episodes"] == len(rows) and (lengths > 0).all()
+    # every copy's episodes are logged: their steps add up to nearly the whole budget (the
+    # episodes still running at the end are missing), not to one copy's eighth of it
+    assert steps - 8 * lengths.max() <= lengths.sum() <= steps

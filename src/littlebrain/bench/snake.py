@@ -29,6 +29,24 @@ SNAKE = "littlebrain/Snake-v0"
 THRESHOLDS = (5, 10, 20)
 
 
+#: the short search for the CNN baselines (issue 21): each setting changes one thing from the
+#: RL Baselines3 Zoo's Atari settings (littlebrain_baselines.sb3.CNN_HYPERPARAMETERS)
+CNN_SEARCH: dict[str, dict[str, dict[str, Any]]] = {
+    "ppo": {
+        "zoo": {},
+        "lr1e-3": {"learning_rate": 1e-3},
+        "gamma0.995": {"gamma": 0.995},
+        "epochs10": {"n_epochs": 10, "batch_size": 64},
+    },
+    "dqn": {
+        "zoo": {},
+        "lr5e-4": {"learning_rate": 5e-4},
+        "gamma0.995": {"gamma": 0.995},
+        "target250-freq1": {"target_update_interval": 250, "train_freq": 1},
+    },
+}
+
+
 @dataclass(frozen=True)
 class Method:
     name: str
@@ -38,6 +56,8 @@ class Method:
     brain_config: dict = field(default_factory=dict)
     env_kwargs: dict = field(default_factory=dict)
     algo: str = ""
+    policy: str = "mlp"  # sb3 only: "mlp" or "cnn"
+    overrides: dict = field(default_factory=dict)  # sb3 only: hyperparameters changed
 
 
 METHODS: dict[str, Method] = {
@@ -128,6 +148,36 @@ METHODS: dict[str, Method] = {
             algo="ppo",
             env_kwargs={"view": "egocentric", "reward_mode": "shaped"},
         ),
+        *(
+            Method(
+                f"{algo}-cnn-{reward}{suffix}",
+                f"SB3 {algo.upper()}, small CNN, {reward} rewards{label}",
+                kind="sb3",
+                algo=algo,
+                policy="cnn",
+                env_kwargs={**view, "reward_mode": reward},
+            )
+            for algo in ("dqn", "ppo")
+            for reward in ("sparse", "shaped")
+            for suffix, label, view in (
+                ("", "", {}),
+                ("-egocentric", ", egocentric view", {"view": "egocentric"}),
+            )
+        ),
+        # issue 21's short search for the CNN baselines (one seed at 200,000 steps each)
+        *(
+            Method(
+                f"{algo}-cnn-search-{name}",
+                f"SB3 {algo.upper()}, small CNN, sparse, egocentric; search: {name}",
+                kind="sb3",
+                algo=algo,
+                policy="cnn",
+                env_kwargs={"view": "egocentric"},
+                overrides=overrides,
+            )
+            for algo, settings in CNN_SEARCH.items()
+            for name, overrides in settings.items()
+        ),
     )
 }
 DEFAULT_METHODS = (
@@ -177,7 +227,10 @@ def run_job(job: Job) -> tuple[Job, str]:
         from littlebrain_baselines.sb3 import run_sb3
 
         shutil.rmtree(folder, ignore_errors=True)
-        run_sb3(folder, method.algo, SNAKE, method.env_kwargs, job.steps, job.seed)
+        run_sb3(
+            folder, method.algo, SNAKE, method.env_kwargs, job.steps, job.seed,
+            policy=method.policy, overrides=method.overrides,
+        )  # fmt: skip
         return job, "ran"
     if (folder / "config.json").is_file():
         session = Session.resume(folder, command=f"littlebrain bench snake ({job.method})")
