@@ -160,15 +160,30 @@ def rally_metrics(
     }
 
 
+def tracking_action(world: Any) -> int | None:
+    """What the memoryless tracking rule does in this bin, from the ball's true place in the
+    world's frame (up towards a ball in the upper half of the channels, else down); None
+    while the ball is not in play."""
+    from littlebrain.envs.dishpong import DOWN, N_CHANNELS, UP
+
+    if not world._in_play:
+        return None
+    return UP if world._place_channel() < N_CHANNELS // 2 else DOWN
+
+
 class RallyRecorder(Callback):
-    """Keeps each rally's end time and hits, and the frames rendered from `frames_from` on
-    (a world without rallies, Snake, records none)."""
+    """Keeps each rally's end time and hits, the frames rendered from `frames_from` on (a world
+    without rallies, Snake, records none), and per window (T1, T2) how many of the bins with
+    the ball in play the chosen action was the tracking rule's: how far the brain has learned
+    the one policy that plays the field frame without knowing where the paddle is (a random
+    paddle agrees a third of the time)."""
 
     def __init__(self, frames_from: float | None = None) -> None:
         self.rallies: list[tuple[float, int]] = []
         self.frames: list[np.ndarray] = []
         self.frames_from = frames_from
         self.info: dict[str, Any] = {}
+        self.agreement = np.zeros((2, 2), dtype=np.int64)  # T1, T2 x (agreed, bins in play)
 
     def observe(self, env: gym.Env, info: dict[str, Any]) -> None:
         self.info = info
@@ -177,8 +192,21 @@ class RallyRecorder(Callback):
         if self.frames_from is not None and info["game_time_s"] >= self.frames_from:
             self.frames.append(env.render())
 
+    def on_action(self, loop: AgentLoop, action: int) -> None:
+        rule = tracking_action(loop.env.unwrapped)
+        if rule is not None:
+            window = int(self.info.get("game_time_s", 0.0) >= T1_SECONDS)
+            self.agreement[window] += (action == rule, 1)
+
     def on_step(self, loop: AgentLoop, transition: Transition) -> None:
         self.observe(loop.env, transition.info)
+
+    def agreement_shares(self) -> dict[str, float]:
+        """Per window, the share of in-play bins whose action was the tracking rule's."""
+        return {
+            window: float(agreed / bins) if bins else float("nan")
+            for window, (agreed, bins) in zip(("t1", "t2"), self.agreement, strict=True)
+        }
 
 
 def make_world(method: Method, setting: str, **env_kwargs: Any) -> gym.Env:
@@ -194,16 +222,13 @@ def make_world(method: Method, setting: str, **env_kwargs: Any) -> gym.Env:
 def track(env: gym.Env, seed: int, recorder: RallyRecorder) -> None:
     """The memoryless tracking rule for one session: it reads the ball's true place in the
     world's frame (the channel the place code would stimulate) in every bin, pulse or not."""
-    from littlebrain.envs.dishpong import DOWN, N_CHANNELS, STAY, UP
+    from littlebrain.envs.dishpong import STAY
 
-    world = env.unwrapped
     env.reset(seed=seed)
     truncated = False
     while not truncated:
-        action = STAY
-        if world._in_play:
-            action = UP if world._place_channel() < N_CHANNELS // 2 else DOWN
-        _, _, _, truncated, info = env.step(action)
+        action = tracking_action(env.unwrapped)
+        _, _, _, truncated, info = env.step(STAY if action is None else action)
         recorder.observe(env, info)
 
 
@@ -236,6 +261,7 @@ def play_session(
         "session_seconds": float(info["game_time_s"]),
         "cpu_seconds": time.process_time() - start,
         "frames": recorder.frames,
+        "tracking_agreement": recorder.agreement_shares(),
     }
 
 
@@ -358,6 +384,9 @@ def summarise_method(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for window in ("t1", "t2"):
         for key in ("hits_per_rally", "misses_per_minute", "aces", "long_rallies"):
             row[f"{window}_{key}_median"] = median(column(window, key))
+        # runs before session 17 did not record it
+        agreement = [r.get("tracking_agreement", {}).get(window, np.nan) for r in runs]
+        row[f"{window}_tracking_agreement_median"] = median(np.array(agreement, dtype=float))
     return row
 
 
@@ -485,7 +514,10 @@ def write_readme(tables: dict[str, Any], path: Path, command: str) -> None:
         "carry a mean), then the mean T2 with its 95% t interval (littlebrain.stats); p: paired "
         "Wilcoxon signed-rank test of T2 vs T1 across seeds. `tracking` is a memoryless rule "
         "on the ball's true place (perfect sensing, no learning); `littlebrain-proprioception` "
-        "is handed its paddle's place, which the protocol's cultures never sensed.",
+        "is handed its paddle's place, which the protocol's cultures never sensed. \"Moves as "
+        'tracking": the median share of the bins with the ball in play in which the action '
+        "was the tracking rule's (towards the ball's half; a random paddle: 33%; recorded from "
+        "session 17 on, - before).",
     ]
     for setting, table in tables.items():
         lines += [
@@ -493,10 +525,12 @@ def write_readme(tables: dict[str, Any], path: Path, command: str) -> None:
             f"## {setting}: {table['description']}",
             "",
             "| method | seeds | hits/rally T1 | hits/rally T2 | mean T2 [95% CI] | misses/min "
-            "T1 / T2 | aces % T1 / T2 | long rallies % T1 / T2 | Wilcoxon p | CPU s |",
-            "|---|---:|---:|---:|---|---|---|---|---:|---:|",
+            "T1 / T2 | aces % T1 / T2 | long rallies % T1 / T2 | moves as tracking % T1 / T2 "
+            "| Wilcoxon p | CPU s |",
+            "|---|---:|---:|---:|---|---|---|---|---|---:|---:|",
         ]
         for name, r in table["rows"].items():
+            agreement = [100 * r[f"{w}_tracking_agreement_median"] for w in ("t1", "t2")]
             lines.append(
                 f"| {name} | {r['seeds']} | {number(r['t1_hits_per_rally_median'])} | "
                 f"**{number(r['t2_hits_per_rally_median'])}** | "
@@ -506,6 +540,7 @@ def write_readme(tables: dict[str, Any], path: Path, command: str) -> None:
                 f"{number(r['t1_aces_median'], '.0f')} / {number(r['t2_aces_median'], '.0f')} | "
                 f"{number(r['t1_long_rallies_median'], '.0f')} / "
                 f"{number(r['t2_long_rallies_median'], '.0f')} | "
+                f"{number(agreement[0], '.0f')} / {number(agreement[1], '.0f')} | "
                 f"{number(r['wilcoxon_p'], '.2g')} | {r['cpu_seconds']:.0f} |"
             )
         lines += [
