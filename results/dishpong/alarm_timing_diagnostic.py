@@ -4,32 +4,50 @@ rise? For each alarm onset, the last hit or miss before it.
     python results/dishpong/alarm_timing_diagnostic.py field-50ms 20
 
 Session 17, commit b131389, seeds 0-2 (output: field_frame_diagnostic.txt)."""
+
+import sys
+
 import numpy as np
+
 from littlebrain.bench import dishpong
-from littlebrain.runs import make_brain
 from littlebrain.config import RunConfig
 from littlebrain.loop import AgentLoop, Callback
-import sys
-setting = sys.argv[1]; minutes = float(sys.argv[2])
-m = dishpong.METHODS["littlebrain-stimulus"]
-class A(Callback):
-    def __init__(self): self.last_event = ("none", -1e9); self.was = False; self.rows = []
-    def on_step(self, loop, t):
-        i = t.info; now = i["game_time_s"]
-        if i["hit"]: self.last_event = ("hit", now)
-        if i["miss"]: self.last_event = ("miss", now)
-        al = bool(loop.brain.predictor.alarmed)
-        if al and not self.was:
+from littlebrain.runs import make_brain
+
+
+class AlarmOnsets(Callback):
+    """Each alarm onset: (game time, the last event before it, seconds since that event)."""
+
+    def __init__(self) -> None:
+        self.last_event, self.alarmed = ("none", -1e9), False
+        self.onsets: list[tuple[float, str, float]] = []
+
+    def on_step(self, loop, transition) -> None:
+        info, now = transition.info, transition.info["game_time_s"]
+        if info["hit"]:
+            self.last_event = ("hit", now)
+        if info["miss"]:
+            self.last_event = ("miss", now)
+        alarmed = bool(loop.brain.predictor.alarmed)
+        if alarmed and not self.alarmed:
             kind, when = self.last_event
-            self.rows.append((now, kind, now - when))
-        self.was = al
+            self.onsets.append((now, kind, now - when))
+        self.alarmed = alarmed
+
+
+setting, minutes = sys.argv[1], float(sys.argv[2])
+method = dishpong.METHODS["littlebrain-stimulus"]
 for seed in range(3):
-    env = dishpong.make_world(m, setting, session_minutes=minutes)
-    cfg = RunConfig(env="littlebrain/DishPong-v0", brain="default", seed=seed)
-    a = A(); rec = dishpong.RallyRecorder()
-    AgentLoop(env, make_brain(cfg, env), seed, callbacks=[a, rec]).run_episodes(1)
-    rows = a.rows
-    after_miss = [d for _, k, d in rows if k == "miss" and d < 4.5]
-    after_hit = [d for _, k, d in rows if k == "hit" and d < 2.0]
-    other = len(rows) - len(after_miss) - len(after_hit)
-    print(f"seed {seed}: misses {rec.info['misses']} hits {rec.info['hits']} alarms {len(rows)}: within 4.5 s of a miss {len(after_miss)} (median delay {np.median(after_miss) if after_miss else float('nan'):.2f} s), within 2 s of a hit {len(after_hit)}, other {other}")
+    env = dishpong.make_world(method, setting, session_minutes=minutes)
+    config = RunConfig(env="littlebrain/DishPong-v0", brain="default", seed=seed)
+    onsets, rallies = AlarmOnsets(), dishpong.RallyRecorder()
+    AgentLoop(env, make_brain(config, env), seed, callbacks=[onsets, rallies]).run_episodes(1)
+    after_miss = [d for _, kind, d in onsets.onsets if kind == "miss" and d < 4.5]
+    after_hit = [d for _, kind, d in onsets.onsets if kind == "hit" and d < 2.0]
+    other = len(onsets.onsets) - len(after_miss) - len(after_hit)
+    delay = np.median(after_miss) if after_miss else float("nan")
+    print(
+        f"seed {seed}: misses {rallies.info['misses']} hits {rallies.info['hits']} alarms "
+        f"{len(onsets.onsets)}: within 4.5 s of a miss {len(after_miss)} (median delay "
+        f"{delay:.2f} s), within 2 s of a hit {len(after_hit)}, other {other}"
+    )

@@ -6,18 +6,29 @@ changes of the default brain? Which part of the brain limits the field frame?
     python results/dishpong/field_frame_arms_diagnostic.py '{"default": {}, "k50": {...}}'
 
 Session 17, commit b131389 (output: field_frame_diagnostic.txt)."""
-import sys, json, dataclasses
+
+import dataclasses
+import json
+import sys
+
 import numpy as np
+
 from littlebrain.bench import dishpong
-arms = json.loads(sys.argv[1]); minutes = float(sys.argv[2]) if len(sys.argv) > 2 else 6.0
+
+arms = json.loads(sys.argv[1])
+minutes = float(sys.argv[2]) if len(sys.argv) > 2 else 6.0
 setting = sys.argv[3] if len(sys.argv) > 3 else "field-50ms"
 base = dishpong.METHODS["littlebrain-stimulus"]
-for name, cfg in arms.items():
-    m = dataclasses.replace(base, brain_config={**base.brain_config, **cfg})
-    a, h = [], []
+for name, settings in arms.items():
+    method = dataclasses.replace(base, brain_config={**base.brain_config, **settings})
+    agreement, hits = [], []
     for seed in range(8):
-        r = dishpong.play_session(m, setting, seed, session_minutes=minutes)
-        a.append(r["tracking_agreement"]["t2"])
-        t = np.array(r["rallies"]); late = t[t[:, 0] >= minutes * 40, 1] if len(t) else []
-        h.append(np.mean(late) if len(late) else np.nan)
-    print(f"{name:24s} agree {np.mean(a):.3f} [{min(a):.2f}-{max(a):.2f}]  hits(last third) median {np.nanmedian(h):.2f} mean {np.nanmean(h):.2f}", flush=True)
+        result = dishpong.play_session(method, setting, seed, session_minutes=minutes)
+        agreement.append(result["tracking_agreement"]["t2"])
+        late = [h for end, h in result["rallies"] if end >= minutes * 40]
+        hits.append(np.mean(late) if late else np.nan)
+    print(
+        f"{name:24s} agree {np.mean(agreement):.3f} [{min(agreement):.2f}-{max(agreement):.2f}]"
+        f"  hits(last third) median {np.nanmedian(hits):.2f} mean {np.nanmean(hits):.2f}",
+        flush=True,
+    )
