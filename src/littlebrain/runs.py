@@ -34,7 +34,7 @@ import gymnasium as gym
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from littlebrain import __version__
+from littlebrain import __version__, _numba_target
 from littlebrain.animation import LiveFrame
 from littlebrain.brain import Brain
 from littlebrain.brains import BRAINS
@@ -176,6 +176,8 @@ def provenance() -> dict[str, Any]:
         "numpy": np.__version__,
         "gymnasium": gym.__version__,
         "machine": f"{platform.system()} {platform.machine()} {platform.processor()}".strip(),
+        "cpu": cpu_model(),
+        "numba_target": _numba_target.target(),
     }
 
 

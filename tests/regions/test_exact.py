@@ -4,6 +4,7 @@ same bits), and they agree with NumPy to rounding."""
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 
@@ -107,3 +108,37 @@ def test_a_run_is_the_same_on_an_emulated_other_cpu(tmp_path):
         return out.stdout.strip().splitlines()[-1]
 
     assert run("native", {}) == run("other", OTHER_CPU)
+
+
+PINNED = """
+import numpy as np
+import littlebrain  # pins the target before anything compiles
+from littlebrain.regions._hippocampus_kernels import row_sqnorms
+from numba.core.registry import cpu_target
+row_sqnorms(np.ones((2, 3), dtype=np.float32))
+codegen = cpu_target.target_context.codegen()
+print(codegen._get_host_cpu_name(), repr(codegen._tm_features))
+"""
+
+
+def test_kernels_compile_for_one_target_on_every_avx2_cpu_unless_the_user_chose_one():
+    """The distances' order of sums follows the vector width of the compile target, so every
+    AVX2 + FMA CPU compiles for Haswell (littlebrain._numba_target): an AVX-512 host and an
+    AVX2 host then run the same machine code. A target set by the user is kept."""
+    from llvmlite import binding
+
+    features = binding.get_host_cpu_features()
+    if platform.machine() != "x86_64" or not (features.get("avx2") and features.get("fma")):
+        pytest.skip("the target is pinned on x86-64 CPUs with AVX2 and FMA only")
+
+    def compiled_for(extra: dict[str, str]) -> str:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_CPU")}
+        out = subprocess.run([sys.executable, "-c", PINNED], env={**env, **extra},
+                             capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert out.returncode == 0, out.stderr[-3000:]
+        return out.stdout.strip().splitlines()[-1]
+
+    assert compiled_for({}) == "haswell ''"
+    assert compiled_for({"NUMBA_CPU_NAME": "sandybridge", "NUMBA_CPU_FEATURES": ""}) == (
+        "sandybridge ''"
+    )
