@@ -118,6 +118,20 @@ def test_report_normalises_and_aggregates_like_the_anchors(tmp_path):
     assert len(list((tmp_path / "out" / "raw").glob("*.json"))) == 6
 
 
+def test_a_run_restored_from_its_committed_result_alone_is_reported(tmp_path):
+    """A sweep carried over from an earlier session restores finished runs from the committed
+    raw/*.json (no training log): they count in every table, and only the curves lack them."""
+    games = ["Pong", "Boxing"]
+    fake_anchors(tmp_path / "anchors", games)
+    root = tmp_path / "runs"
+    for game in games:
+        fake_run(root, game, 0, 20.0)
+    (root / "Pong" / "seed0" / "metrics.csv").unlink()
+    readme = report.write_report(root, tmp_path / "out", tmp_path / "anchors", "x", reps=100)
+    assert "| Pong | 1 | 20.0 |" in readme.read_text()
+    assert (tmp_path / "out" / "curves.png").stat().st_size > 0
+
+
 def test_report_without_runs_or_anchors_says_what_is_missing(tmp_path):
     with pytest.raises(ConfigError, match="no finished runs"):
         report.write_report(tmp_path / "none", tmp_path / "out", tmp_path, "x")

@@ -314,7 +314,9 @@ def plot_per_game(
 def plot_curves(
     root: Path, games: list[str], by_game: dict[str, list[dict[str, Any]]], path: Path
 ) -> None:
-    """Training-episode scores against steps, one panel per game, one line per seed."""
+    """Training-episode scores against steps, one panel per game, one line per seed; a run
+    restored from a committed result.json alone (an earlier session's) has no training log
+    and is left out of its panel, which says how many are missing."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -326,10 +328,15 @@ def plot_curves(
     rows = -(-len(games) // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(3 * columns, 2.3 * rows), squeeze=False)
     for ax, game in zip(axes.flat, games, strict=False):
+        missing = 0
         for result in by_game[game]:
-            metrics = read_metrics(root / game / f"seed{result['seed']}" / "metrics.csv")
+            log = root / game / f"seed{result['seed']}" / "metrics.csv"
+            if not log.is_file():
+                missing += 1
+                continue
+            metrics = read_metrics(log)
             ax.plot(metrics["step"], metrics["score"], lw=0.8, alpha=0.8)
-        ax.set_title(game, fontsize=9)
+        ax.set_title(game + (f" ({missing} run(s) without a log)" if missing else ""), fontsize=9)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(games) :]:
         ax.axis("off")
