@@ -58,7 +58,8 @@ HYPERPARAMETERS: dict[str, dict[str, Any]] = {
 
 #: CNN baselines on Snake's image (issue 21): the RL Baselines3 Zoo's Atari settings
 #: (hyperparams/ppo.yml: 8 envs, n_steps 128, batch 256, 4 epochs, lr 2.5e-4, clip 0.1,
-#: ent_coef 0.01, vf_coef 0.5; DQN as above), the starting point of the search below
+#: ent_coef 0.01, vf_coef 0.5; DQN as above), the starting point of the short search
+#: (littlebrain.bench.snake.CNN_SEARCH)
 CNN_HYPERPARAMETERS: dict[str, dict[str, Any]] = {
     "dqn": HYPERPARAMETERS["dqn"],
     "ppo": {
