@@ -17,7 +17,7 @@ import numpy as np
 from littlebrain.bench import atari100k
 from littlebrain.regions.neuromodulators import Neuromodulators
 
-CAP = int(sys.argv[3]) if len(sys.argv) > 3 else 10_000
+CAP = 10_000 if len(sys.argv) < 4 or not sys.argv[3].isdigit() else int(sys.argv[3])
 
 
 def choose(self, q, epsilon, rng):
@@ -36,10 +36,11 @@ def choose(self, q, epsilon, rng):
     return int(best[0]) if len(best) == 1 else int(best[rng.integers(len(best))])
 
 
-Neuromodulators.choose = choose
-game, seed = sys.argv[1], int(sys.argv[2])
-job = atari100k.Job(game, seed, 100_000, 30, f"runs/persistent-exploration-cap{CAP}")
-atari100k.run_job(job)
-result = json.loads((job.folder / "result.json").read_text())
-print(f"{game} seed {seed}: evaluation {result['eval_mean']:.1f} over {result['eval_episodes']} "
-      f"episodes, online {result['online_score']:.1f}")  # fmt: skip
+if __name__ == "__main__":
+    Neuromodulators.choose = choose
+    game, seed = sys.argv[1], int(sys.argv[2])
+    job = atari100k.Job(game, seed, 100_000, 30, f"runs/persistent-exploration-cap{CAP}")
+    atari100k.run_job(job)
+    result = json.loads((job.folder / "result.json").read_text())
+    print(f"{game} seed {seed}: evaluation {result['eval_mean']:.1f} over "
+          f"{result['eval_episodes']} episodes, online {result['online_score']:.1f}")  # fmt: skip
