@@ -92,10 +92,11 @@ class Foreground(Region):
         x *= 1.0 / self.config.input_max
         if not self.frozen:
             self.samples += 1
-            self.background += (x - self.background) * (1.0 / self.samples)
+            rate = 1.0 / self.samples
+            self.background += (x - self.background) * rate
         departure = np.abs(x - self.background)  # from the background as it now stands
         if not self.frozen:
-            self.deviation += (departure - self.deviation) * (1.0 / self.samples)
+            self.deviation += (departure - self.deviation) * rate
         departs = departure > 2.0 * self.deviation + self.config.floor
         if departs.ndim == 3:  # a pixel is foreground when any of its channels is
             departs = departs.any(axis=2)
