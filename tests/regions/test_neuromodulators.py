@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from littlebrain.regions.neuromodulators import NeuromodulatorConfig, Neuromodulators
@@ -21,3 +22,75 @@ def test_a_frozen_brain_does_not_learn_that_the_world_scores():
     neuromodulators.outcome(1.0, intrinsic=0.0)
     assert neuromodulators.world_outcomes == 0
     assert neuromodulators.outcome(0.0, intrinsic=-0.2) == pytest.approx(-0.2)
+
+
+def _bout_lengths(neuromodulators: Neuromodulators, draws: int, seed: int = 0) -> np.ndarray:
+    """Lengths of the bouts started over `draws` choices made at epsilon 1 among 4 equals."""
+    rng, q, lengths = np.random.default_rng(seed), np.zeros(4), []
+    for _ in range(draws):
+        starts = neuromodulators.bout_left == 0
+        neuromodulators.choose(q, epsilon=1.0, rng=rng)
+        if starts:
+            lengths.append(neuromodulators.bout_left + 1)
+    return np.array(lengths)
+
+
+def test_exploration_comes_in_bouts_with_a_heavy_tail():
+    """A bout lasts n steps with P(n) = 1 / (n (n + 1)): half are single steps, a sixth two
+    steps, and a few run for hundreds, never beyond the cap."""
+    lengths = _bout_lengths(Neuromodulators(NeuromodulatorConfig(), 0.9), 20_000)
+    assert np.mean(lengths == 1) == pytest.approx(0.5, abs=0.03)
+    assert np.mean(lengths == 2) == pytest.approx(1 / 6, abs=0.03)
+    assert lengths.max() > 100
+    capped = _bout_lengths(Neuromodulators(NeuromodulatorConfig(exploration_bout_cap=3), 0.9), 5000)
+    assert set(capped) == {1, 2, 3}
+
+
+def test_a_bout_holds_its_action_until_it_falls_below_explore_within_of_the_best():
+    neuromodulators = Neuromodulators(NeuromodulatorConfig(explore_within=0.5), 0.9)
+    neuromodulators.bout_action, neuromodulators.bout_left = 2, 5
+    rng = np.random.default_rng(0)
+    q = np.array([0.3, 0.0, 0.0])  # the held action is 0.3 below the best: still held
+    assert [neuromodulators.choose(q, 0.0, rng) for _ in range(3)] == [2, 2, 2]
+    assert neuromodulators.bout_left == 2
+    q = np.array([0.6, 0.0, 0.0])  # now 0.6 below: the bout ends, the best is taken
+    assert neuromodulators.choose(q, 0.0, rng) == 0
+    assert neuromodulators.bout_left == 0
+
+
+def test_bouts_end_with_the_episode_and_a_frozen_brain_never_starts_one():
+    neuromodulators = Neuromodulators(NeuromodulatorConfig(), 0.9)
+    neuromodulators.bout_action, neuromodulators.bout_left = 1, 50
+    neuromodulators.reset_episode()
+    assert neuromodulators.bout_left == 0
+    neuromodulators.bout_left = 50
+    neuromodulators.freeze(True)
+    assert neuromodulators.bout_left == 0
+    assert set(_bout_lengths(neuromodulators, 1000)) == {1}
+
+
+def test_a_cap_of_one_is_plain_epsilon_greedy_draw_for_draw():
+    neuromodulators = Neuromodulators(NeuromodulatorConfig(exploration_bout_cap=1), 0.9)
+    rng, reference_rng = np.random.default_rng(3), np.random.default_rng(3)
+    q = np.array([1.0, 0.8, 0.0, 0.9])
+    for _ in range(500):
+        if reference_rng.random() < 0.3:
+            near = np.flatnonzero(q >= q.max() - 0.5)
+            expected = int(near[reference_rng.integers(len(near))])
+        else:
+            expected = 0
+        assert neuromodulators.choose(q, 0.3, rng) == expected
+
+
+def test_a_resumed_bout_continues_where_it_stopped():
+    neuromodulators = Neuromodulators(NeuromodulatorConfig(), 0.9)
+    neuromodulators.bout_action, neuromodulators.bout_left = 3, 7
+    resumed = Neuromodulators(NeuromodulatorConfig(), 0.9)
+    resumed.load_state_dict(neuromodulators.state_dict())
+    rng_a, rng_b, q = np.random.default_rng(1), np.random.default_rng(1), np.zeros(4)
+    picks = [neuromodulators.choose(q, 0.5, rng_a) for _ in range(40)]
+    assert picks[:7] == [3] * 7
+    assert picks == [resumed.choose(q, 0.5, rng_b) for _ in range(40)]
+    broken = neuromodulators.state_dict() | {"bout_left": np.array(-1)}
+    with pytest.raises(ValueError, match="bout_left"):
+        resumed.load_state_dict(broken)
