@@ -85,7 +85,8 @@ class NeuromodulatorConfig:
     #: brain never holds. Atari 100k development games, seeds 0/1, 1 -> 10,000: Freeway
     #: 3.8/1.6 -> 5.6/12.6, Pong 1.4/-9.3 -> 8.0/19.5, Breakout 6.1/4.6 -> 5.7/6.1, Boxing
     #: 4.1/2.1 -> 4.5/2.7, MsPacman 1297/675 -> 977/923; Snake and DishPong unharmed
-    #: (results/atari100k/persistent_exploration_session17.md, session 18)
+    #: (results/atari100k/persistent_exploration_session17.md and
+    #: exploration_bouts_session18.md)
     exploration_bout_cap: int = 10_000
     #: the value the prior gives an action nobody knows, in typical outcomes (the running mean
     #: |r| of the non-zero outcomes seen): 0 is "worth nothing"; above 0, an action untried
