@@ -277,10 +277,7 @@ def test_exploration_skips_actions_known_to_be_much_worse():
     q = np.array([1.0, 0.6, -1.0, 0.95])  # action 2 is known to end badly
     careful = Neuromodulators(NeuromodulatorConfig(explore_within=0.5), 0.9)
     assert {careful.choose(q, 1.0, rng) for _ in range(400)} == {0, 1, 3}
-    # single twitches, so that 400 draws see every action (a long bout would hold one)
-    anywhere = Neuromodulators(
-        NeuromodulatorConfig(explore_within=np.inf, exploration_bout_cap=1), 0.9
-    )
+    anywhere = Neuromodulators(NeuromodulatorConfig(explore_within=np.inf), 0.9)
     assert {anywhere.choose(q, 1.0, rng) for _ in range(400)} == {0, 1, 2, 3}
     # where nothing is known yet, every action is within reach
     assert {careful.choose(np.zeros(4), 1.0, rng) for _ in range(400)} == {0, 1, 2, 3}

@@ -38,7 +38,8 @@ def _bout_lengths(neuromodulators: Neuromodulators, draws: int, seed: int = 0) -
 def test_exploration_comes_in_bouts_with_a_heavy_tail():
     """A bout lasts n steps with P(n) = 1 / (n (n + 1)): half are single steps, a sixth two
     steps, and a few run for hundreds, never beyond the cap."""
-    lengths = _bout_lengths(Neuromodulators(NeuromodulatorConfig(), 0.9), 20_000)
+    bouts = NeuromodulatorConfig(exploration_bout_cap=10_000)
+    lengths = _bout_lengths(Neuromodulators(bouts, 0.9), 20_000)
     assert np.mean(lengths == 1) == pytest.approx(0.5, abs=0.03)
     assert np.mean(lengths == 2) == pytest.approx(1 / 6, abs=0.03)
     assert lengths.max() > 100
@@ -59,7 +60,7 @@ def test_a_bout_holds_its_action_until_it_falls_below_explore_within_of_the_best
 
 
 def test_bouts_end_with_the_episode_and_a_frozen_brain_never_starts_one():
-    neuromodulators = Neuromodulators(NeuromodulatorConfig(), 0.9)
+    neuromodulators = Neuromodulators(NeuromodulatorConfig(exploration_bout_cap=10_000), 0.9)
     neuromodulators.bout_action, neuromodulators.bout_left = 1, 50
     neuromodulators.reset_episode()
     assert neuromodulators.bout_left == 0
@@ -69,8 +70,8 @@ def test_bouts_end_with_the_episode_and_a_frozen_brain_never_starts_one():
     assert set(_bout_lengths(neuromodulators, 1000)) == {1}
 
 
-def test_a_cap_of_one_is_plain_epsilon_greedy_draw_for_draw():
-    neuromodulators = Neuromodulators(NeuromodulatorConfig(exploration_bout_cap=1), 0.9)
+def test_the_default_is_plain_epsilon_greedy_draw_for_draw():
+    neuromodulators = Neuromodulators(NeuromodulatorConfig(), 0.9)
     rng, reference_rng = np.random.default_rng(3), np.random.default_rng(3)
     q = np.array([1.0, 0.8, 0.0, 0.9])
     for _ in range(500):
@@ -83,9 +84,10 @@ def test_a_cap_of_one_is_plain_epsilon_greedy_draw_for_draw():
 
 
 def test_a_resumed_bout_continues_where_it_stopped():
-    neuromodulators = Neuromodulators(NeuromodulatorConfig(), 0.9)
+    bouts = NeuromodulatorConfig(exploration_bout_cap=10_000)
+    neuromodulators = Neuromodulators(bouts, 0.9)
     neuromodulators.bout_action, neuromodulators.bout_left = 3, 7
-    resumed = Neuromodulators(NeuromodulatorConfig(), 0.9)
+    resumed = Neuromodulators(bouts, 0.9)
     resumed.load_state_dict(neuromodulators.state_dict())
     rng_a, rng_b, q = np.random.default_rng(1), np.random.default_rng(1), np.zeros(4)
     picks = [neuromodulators.choose(q, 0.5, rng_a) for _ in range(40)]
