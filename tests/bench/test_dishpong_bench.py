@@ -87,6 +87,12 @@ def test_report_tables_every_method(tmp_path):
     assert names == ["field-20ms-littlebrain-stimulus-seed0.json", "field-20ms-random-seed0.json"]
     saved = json.loads((raw / "field-20ms-littlebrain-stimulus-seed0.json").read_text())
     assert saved["t2"]["hits_per_rally"] == 2.0 and len(saved["rallies"]) == 3
+    assert "## Reading" not in text
+    # a hand-written reading lives beside the page, untouched by a new report, which links it
+    (tmp_path / "out" / "FINDINGS.md").write_text("# by hand\n")
+    text = dishpong.report(tmp_path / "runs", tmp_path / "out", "littlebrain bench dishpong")
+    assert "[FINDINGS.md](FINDINGS.md)" in text.read_text()
+    assert (tmp_path / "out" / "FINDINGS.md").read_text() == "# by hand\n"
 
 
 def test_unknown_method_is_refused(tmp_path):

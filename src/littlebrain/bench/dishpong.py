@@ -569,6 +569,13 @@ def write_readme(tables: dict[str, Any], path: Path, command: str) -> None:
         "",
         "Machine, commit and package versions of every run are in its result.json (`provenance`).",
     ]
+    if (path.parent / "FINDINGS.md").is_file():  # the hand-written reading survives a new report
+        lines += [
+            "",
+            "## Reading",
+            "",
+            "Written by hand, kept apart from this generated page: [FINDINGS.md](FINDINGS.md).",
+        ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

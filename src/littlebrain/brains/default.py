@@ -223,7 +223,7 @@ class DefaultBrain(Brain):
         self.motor_memory = None
         if config.motor_memory:
             self.motor_memory = MotorMemory(self.n_actions, config.motor_memory_config)
-            code_size += self.n_actions
+            code_size += self.motor_memory.output_size
         self.reservoir = None
         if config.reservoir_regime != "none":
             self.reservoir = Reservoir(

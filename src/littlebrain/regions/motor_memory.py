@@ -60,6 +60,11 @@ class MotorMemory(Region):
         self.traces -= self.traces * rate
         self.traces[action] += rate
 
+    @property
+    def output_size(self) -> int:
+        """How many values `code` returns."""
+        return len(self.traces)
+
     def code(self) -> np.ndarray:
         """What joins the state code: the traces times the gain."""
         return self.traces * np.float32(self.config.gain)
