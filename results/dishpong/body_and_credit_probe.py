@@ -11,7 +11,9 @@ Arms (JSON: name -> {"brain": brain_config, "state": ..., "outcome": ..., "integ
 - "outcome": "alarm" (the brain's own surprise alarms; raw state only) or "miss" (-1 handed to
   the brain `delay` steps after each miss; a world outcome switches the alarms off).
 - "dated": true (an alarm's outcome dated to the surprise's onset in the hippocampus, the steps
-  since valued undiscounted) or "skip" (the steps since left unvalued): `DatedAlarms`.
+  since valued undiscounted) or "skip" (the steps since left unvalued): `DatedAlarms`; with
+  the "miss" outcome, a delayed -1 dated exactly to its miss. "replay_only": true keeps a dated
+  outcome out of the striatum's dopamine (it reaches the striatum by consolidation only).
 - "integrator": the efference copy integrated into the paddle's place, exactly (the probe knows
   what "up" and "down" do, the paddle's speed, its range and the field's channels: privileged),
   place-coded on the field's 8 channels ("field") or on 8 bins of the paddle's range ("range");
@@ -46,6 +48,7 @@ from littlebrain.envs.dishpong import (
 from littlebrain.loop import AgentLoop
 from littlebrain.regions.hippocampus import Hippocampus
 from littlebrain.regions.motor_memory import MotorMemory
+from littlebrain.regions.neuromodulators import Neuromodulators
 from littlebrain.regions.predictor import Predictor
 from littlebrain.runs import make_brain
 
@@ -132,12 +135,12 @@ class DatedAlarms:
     outcome as if it had come then (the steps since get it undiscounted, or with `skip`
     nothing). The striatum's dopamine is left as it is."""
 
-    step, replay = Predictor.step, Hippocampus._replay
-    lag, skip = 0, False
+    step, replay, dopamine = Predictor.step, Hippocampus._replay, Neuromodulators.step
+    lag, skip, dating, replay_only, dated_now = 0, False, False, False, False
 
     @classmethod
-    def patch(cls, skip: bool) -> None:
-        cls.skip = skip
+    def patch(cls, skip: bool, replay_only: bool = False) -> None:
+        cls.skip, cls.dating, cls.replay_only = skip, True, replay_only
 
         def step(predictor, sensed, time_unit=1.0):
             result = cls.step(predictor, sensed, time_unit)
@@ -151,13 +154,23 @@ class DatedAlarms:
             lag, cls.lag = cls.lag, 0
             if lag == 0:
                 return cls.replay(hippocampus, outcome)
+            cls.dated_now = True
             replay_weighted(hippocampus, outcome, lag, cls.skip)
 
+        def dopamine(neuromodulators, feedback, next_value):
+            if cls.dated_now and cls.replay_only:  # the striatum learns it by replay only
+                feedback = 0.0
+            cls.dated_now = False
+            return cls.dopamine(neuromodulators, feedback, next_value)
+
         Predictor.step, Hippocampus._replay = step, replay
+        Neuromodulators.step = dopamine
 
     @classmethod
     def unpatch(cls) -> None:
+        cls.dating = False
         Predictor.step, Hippocampus._replay = cls.step, cls.replay
+        Neuromodulators.step = cls.dopamine
 
 
 class OracleState(gym.Wrapper):
@@ -210,6 +223,8 @@ class MissOutcome(gym.Wrapper):
         observation, _, terminated, truncated, info = self.env.step(action)
         self.due = [d - 1 for d in self.due] + ([self.delay] if info["miss"] else [])
         outcome = -float(sum(d <= 0 for d in self.due))
+        if outcome and DatedAlarms.dating:  # dated exactly: the miss was `delay` steps ago
+            DatedAlarms.lag = self.delay
         self.due = [d for d in self.due if d > 0]
         return observation, outcome, terminated, truncated, info
 
@@ -233,7 +248,7 @@ def session(arm: dict, setting: str, seed: int, minutes: float = 20.0) -> tuple[
     if outcome == "miss":
         env = MissOutcome(env, arm.get("delay", 0))
     if arm.get("dated"):
-        DatedAlarms.patch(skip=arm["dated"] == "skip")
+        DatedAlarms.patch(skip=arm["dated"] == "skip", replay_only=arm.get("replay_only", False))
     recorder = dishpong.RallyRecorder()
     config = RunConfig(env=dishpong.DISHPONG, brain="default", brain_config=brain_config,
                        seed=seed)  # fmt: skip
