@@ -18,7 +18,7 @@ Arms (JSON: name -> {"brain": brain_config, "state": ..., "outcome": ..., "integ
   what "up" and "down" do, the paddle's speed, its range and the field's channels: privileged),
   place-coded on the field's 8 channels ("field") or on 8 bins of the paddle's range ("range");
   it replaces the motor memory's traces in the state code (raw state) or the paddle's one-hot
-  (oracle state).
+  (oracle state). "gain" (raw state): the integrator's step as a multiple of the paddle's.
 
     python results/dishpong/body_and_credit_probe.py '{"default": {}}' field-50ms 6
 
@@ -58,8 +58,8 @@ LOW, HIGH = PADDLE_LENGTH / 2, FIELD_HEIGHT - PADDLE_LENGTH / 2  # the paddle ce
 class PathIntegrator:
     """The paddle's place from the actions alone: y <- clip(y + v dt (down - up), LOW, HIGH)."""
 
-    def __init__(self, bins_per_second: int, frame: str) -> None:
-        self.step_size, self.frame = PADDLE_SPEED / bins_per_second, frame
+    def __init__(self, bins_per_second: int, frame: str, gain: float = 1.0) -> None:
+        self.step_size, self.frame = gain * PADDLE_SPEED / bins_per_second, frame
         self.y = FIELD_HEIGHT / 2
 
     def move(self, action: int) -> None:
@@ -74,11 +74,11 @@ class PathIntegrator:
 class IntegratingMotorMemory(MotorMemory):
     """The motor memory's place in the brain, with the integrator's one-hot as its code."""
 
-    bins_per_second, frame = 50, "field"  # set by the probe before the brain is built
+    bins_per_second, frame, gain = 50, "field", 1.0  # set by the probe before the brain is built
 
     def __init__(self, n_actions, config) -> None:
         super().__init__(n_actions, config)
-        self.place = PathIntegrator(self.bins_per_second, self.frame)
+        self.place = PathIntegrator(self.bins_per_second, self.frame, self.gain)
 
     @property
     def output_size(self) -> int:
@@ -243,6 +243,7 @@ def session(arm: dict, setting: str, seed: int, minutes: float = 20.0) -> tuple[
         env = OracleState(env, state, integrator)
     elif body:
         IntegratingMotorMemory.bins_per_second, IntegratingMotorMemory.frame = bins, body
+        IntegratingMotorMemory.gain = arm.get("gain", 1.0)
         default.MotorMemory = IntegratingMotorMemory
         brain_config["motor_memory"] = True
     if outcome == "miss":
