@@ -233,9 +233,12 @@ class HitMissReward(gym.Wrapper):
         return obs, float(info["hit"]) - float(info["miss"]), terminated, truncated, info
 
 
-def run_sb3_dishpong(algo: str, seed: int, env_kwargs: dict) -> dict[str, Any]:
+def run_sb3_dishpong(
+    algo: str, seed: int, env_kwargs: dict, overrides: dict | None = None
+) -> dict[str, Any]:
     """Train one SB3 agent online for one DishPong session (stimulus condition, hit/miss
-    reward); returns the rallies it played while learning, like littlebrain's sessions."""
+    reward), with DISHPONG_HYPERPARAMETERS changed by `overrides`; returns the rallies it
+    played while learning, like littlebrain's sessions."""
     import torch
     from stable_baselines3 import A2C, DQN, PPO
     from stable_baselines3.common.callbacks import BaseCallback
@@ -261,7 +264,7 @@ def run_sb3_dishpong(algo: str, seed: int, env_kwargs: dict) -> dict[str, Any]:
 
     started = time.process_time()
     cls = {"dqn": DQN, "a2c": A2C, "ppo": PPO}[algo]
-    hyperparameters = DISHPONG_HYPERPARAMETERS[algo]
+    hyperparameters = {**DISHPONG_HYPERPARAMETERS[algo], **(overrides or {})}
     model = cls("MlpPolicy", env, seed=seed, device="cpu", verbose=0, **hyperparameters)
     model.learn(total_timesteps=steps, callback=RallyLog())
     end_session(rallies, last)

@@ -121,10 +121,26 @@ def test_a_baseline_plays_one_session_and_no_more():
 
     result = run_sb3_dishpong("ppo", 0, {"bins_per_second": 20, "session_minutes": 1.0})
     assert result["session_seconds"] == 60.0
+    assert result["hyperparameters"]["n_steps"] == 2048
     times = [t for t, _ in result["rallies"]]
     assert times == sorted(times) and times[-1] <= 60.0
     assert sum(h for _, h in result["rallies"]) == result["hits"]
     assert result["misses"] == len(result["rallies"]) - (times[-1] == 60.0)
+
+
+def test_a_search_setting_reaches_the_baseline():
+    """The search's methods hand their hyperparameters to SB3 on top of the defaults."""
+    pytest.importorskip("stable_baselines3")
+    from littlebrain_baselines.sb3 import run_sb3_dishpong
+
+    method = dishpong.METHODS["ppo-reward-search-steps256"]
+    assert method.kind == "sb3" and method.algo == "ppo"
+    world = {"bins_per_second": 20, "session_minutes": 0.5}
+    result = run_sb3_dishpong("ppo", 0, world, method.overrides)
+    assert result["hyperparameters"]["n_steps"] == 256
+    assert result["hyperparameters"]["batch_size"] == 64
+    assert result["hyperparameters"]["ent_coef"] == 0.0  # the default kept where not changed
+    assert result["session_seconds"] == 30.0
 
 
 def test_the_brain_learns_the_field_frame_within_six_minutes():

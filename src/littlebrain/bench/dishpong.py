@@ -75,6 +75,24 @@ SETTINGS: dict[str, Setting] = {
     ),
 }
 CONDITIONS = ("stimulus", "silent", "no_feedback", "rest")
+#: issue 20's short search for the rewarded baselines: beside each algorithm's settings as they
+#: are (the "<algo>-reward" methods: DISHPONG_HYPERPARAMETERS), a discount whose horizon is
+#: about one ball crossing at 50 ms bins (0.97: 33 steps, 1.7 s; a crossing takes 1.9 s), and
+#: more frequent updates (a 24,000-step session gives PPO's 2,048-step rollouts 11 updates)
+SB3_SEARCH: dict[str, dict[str, dict[str, Any]]] = {
+    "dqn": {
+        "gamma0.97": {"gamma": 0.97},
+        "target250-freq1": {"target_update_interval": 250, "train_freq": 1},
+    },
+    "a2c": {
+        "gamma0.97": {"gamma": 0.97},
+        "steps16-lr1e-3": {"n_steps": 16, "learning_rate": 1e-3},
+    },
+    "ppo": {
+        "gamma0.97": {"gamma": 0.97},
+        "steps256": {"n_steps": 256, "batch_size": 64},
+    },
+}
 T1_SECONDS = 300.0
 LONG_RALLY = 3
 
@@ -89,6 +107,7 @@ class Method:
     brain_config: dict = field(default_factory=dict)
     env_kwargs: dict = field(default_factory=dict)  # on top of the setting's
     algo: str = ""
+    overrides: dict = field(default_factory=dict)  # sb3 only: hyperparameters changed
 
 
 METHODS: dict[str, Method] = {
@@ -129,9 +148,21 @@ METHODS: dict[str, Method] = {
             Method(f"{a}-reward", f"SB3 {a.upper()} given +1 hit / -1 miss", kind="sb3", algo=a)
             for a in ("dqn", "a2c", "ppo")
         ),
+        *(
+            Method(
+                f"{algo}-reward-search-{name}",
+                f"SB3 {algo.upper()} given +1 hit / -1 miss; search: {name}",
+                kind="sb3",
+                algo=algo,
+                overrides=overrides,
+            )
+            for algo, settings in SB3_SEARCH.items()
+            for name, overrides in settings.items()
+        ),
     )
 }
 DEFAULT_METHODS = tuple(m for m in METHODS if METHODS[m].kind != "sb3" and "-no-" not in m)
+SEARCH_METHODS = tuple(m for m in METHODS if "-search-" in m)
 
 
 def rally_metrics(
@@ -284,7 +315,7 @@ def run_job(job: Job) -> tuple[Job, str]:
     if method.kind == "sb3":
         from littlebrain_baselines.sb3 import run_sb3_dishpong
 
-        result = run_sb3_dishpong(method.algo, seed, env_kwargs)
+        result = run_sb3_dishpong(method.algo, seed, env_kwargs, method.overrides)
     else:
         gif_from = None
         if name == "littlebrain-stimulus" and seed == 0:
