@@ -13,7 +13,9 @@ Arms (JSON: name -> {"brain": brain_config, "state": ..., "outcome": ..., "integ
 - "dated": true (an alarm's outcome dated to the surprise's onset in the hippocampus, the steps
   since valued undiscounted) or "skip" (the steps since left unvalued): `DatedAlarms`; with
   the "miss" outcome, a delayed -1 dated exactly to its miss. "replay_only": true keeps a dated
-  outcome out of the striatum's dopamine (it reaches the striatum by consolidation only).
+  outcome out of the striatum's dopamine (it reaches the striatum by consolidation only);
+  "onset": "fast" or "cusum" (how the alarm's onset is found: `DatedAlarms`); "near_misses":
+  true lets through only the alarms within 40 steps of a miss (privileged).
 - "integrator": the efference copy integrated into the paddle's place, exactly (the probe knows
   what "up" and "down" do, the paddle's speed, its range and the field's channels: privileged),
   place-coded on the field's 8 channels ("field") or on 8 bins of the paddle's range ("range");
@@ -131,23 +133,39 @@ def replay_weighted(hippocampus: Hippocampus, outcome: float, lag: int, skip: bo
 
 class DatedAlarms:
     """An alarm's outcome dated to the surprise's onset: the last step at which the predictor's
-    fast surprise trace stood at its usual level (1) or below; the hippocampus writes the
+    fast surprise trace stood at its usual level (1) or below (onset "fast"), or at which the
+    CUSUM of the surprise above the alarm level, S <- max(S + min(u, 2 L) - L, 0) with L the
+    alarm level and u capped as the fast trace caps it, was last 0 (onset "cusum": Page's
+    change-point estimate; S restarts at each alarm), at most 3 tau_fast back; the hippocampus
+    writes the
     outcome as if it had come then (the steps since get it undiscounted, or with `skip`
     nothing). The striatum's dopamine is left as it is."""
 
     step, replay, dopamine = Predictor.step, Hippocampus._replay, Neuromodulators.step
-    lag, skip, dating, replay_only, dated_now = 0, False, False, False, False
+    lag, skip, dating, replay_only, dated_now, onset = 0, False, False, False, False, "fast"
+    near_misses = False
 
     @classmethod
-    def patch(cls, skip: bool, replay_only: bool = False) -> None:
-        cls.skip, cls.dating, cls.replay_only = skip, True, replay_only
+    def patch(cls, skip: bool, replay_only: bool = False, onset: str = "fast",
+              near_misses: bool = False) -> None:  # fmt: skip
+        cls.skip, cls.dating, cls.replay_only, cls.onset = skip, True, replay_only, onset
+        cls.near_misses = near_misses
 
         def step(predictor, sensed, time_unit=1.0):
             result = cls.step(predictor, sensed, time_unit)
-            calm = getattr(predictor, "since_calm", 0)
-            predictor.since_calm = 0 if predictor.fast <= 1.0 else calm + 1
-            if result[0] != 0.0:
-                cls.lag = predictor.since_calm
+            if cls.onset == "cusum":  # CUSUM of the capped surprise above the alarm level
+                level = predictor.config.alarm_level
+                capped = min(result[1], 2.0 * level)
+                predictor.cusum = max(getattr(predictor, "cusum", 0.0) + capped - level, 0.0)
+                calm = predictor.cusum == 0.0
+            else:
+                calm = predictor.fast <= 1.0
+            predictor.since_calm = 0 if calm else getattr(predictor, "since_calm", 0) + 1
+            if result[0] != 0.0 and cls.near_misses and MissClock.since_miss > 40:
+                result = (0.0, result[1])  # an alarm far from any miss: not let through
+            if result[0] != 0.0:  # no older than the fast trace remembers (3 time constants)
+                cls.lag = min(predictor.since_calm, int(3 * predictor.config.tau_fast * time_unit))
+                predictor.cusum = 0.0  # the next surprise is counted from here
             return result
 
         def replay(hippocampus, outcome):
@@ -171,6 +189,17 @@ class DatedAlarms:
         cls.dating = False
         Predictor.step, Hippocampus._replay = cls.step, cls.replay
         Neuromodulators.step = cls.dopamine
+
+
+class MissClock(gym.Wrapper):
+    """Counts the steps since the last miss, for `DatedAlarms.near_misses` (privileged)."""
+
+    since_miss = 10**9
+
+    def step(self, action):
+        observation, reward, terminated, truncated, info = self.env.step(action)
+        MissClock.since_miss = 0 if info["miss"] else MissClock.since_miss + 1
+        return observation, reward, terminated, truncated, info
 
 
 class OracleState(gym.Wrapper):
@@ -249,7 +278,13 @@ def session(arm: dict, setting: str, seed: int, minutes: float = 20.0) -> tuple[
     if outcome == "miss":
         env = MissOutcome(env, arm.get("delay", 0))
     if arm.get("dated"):
-        DatedAlarms.patch(skip=arm["dated"] == "skip", replay_only=arm.get("replay_only", False))
+        DatedAlarms.patch(
+            skip=arm["dated"] == "skip",
+            replay_only=arm.get("replay_only", False),
+            onset=arm.get("onset", "fast"),
+            near_misses=arm.get("near_misses", False),
+        )
+        env = MissClock(env)
     recorder = dishpong.RallyRecorder()
     config = RunConfig(env=dishpong.DISHPONG, brain="default", brain_config=brain_config,
                        seed=seed)  # fmt: skip
