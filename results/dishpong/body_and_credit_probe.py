@@ -96,39 +96,15 @@ class IntegratingMotorMemory(MotorMemory):
 
 
 def replay_weighted(hippocampus: Hippocampus, outcome: float, lag: int, skip: bool) -> None:
-    """Hippocampus._replay (update="mean", the default) with the outcome written as if it had
-    come `lag` steps ago: step i of n gets outcome * discount^max(n - 1 - lag - i, 0); with
-    `skip` the last `lag` steps get nothing (they leave the trajectory unvalued)."""
-    h, n, valued = hippocampus, hippocampus._n["traj_len"], hippocampus._n["traj_valued"]
+    """The hippocampus's replay with the outcome written as if it had come `lag` steps ago:
+    step i of n gets outcome * discount^max(n - 1 - lag - i, 0). With `skip` the last `lag`
+    steps get nothing (they leave the trajectory unvalued), and the discount is still counted
+    `lag` steps back from the steps that remain, so the last `lag` of those get the outcome
+    undiscounted too (as every "dated-skip" figure in body_and_credit_probe.md was run)."""
     if skip:
-        n = max(n - lag, valued)
-        h._set("traj_len", n)
-    if n == 0:
-        return
-    exponents = np.maximum(np.arange(n - 1, -1, -1) - lag, 0)
-    returns = (outcome * h.config.discount**exponents).astype(np.float32)
-    first = max(n - h._reach, 0)
-    if first < valued:
-        earlier = h.trajectory[first:valued]
-        np.add.at(
-            h.values, earlier, returns[first:valued] / h.n_returns[earlier].astype(np.float32)
-        )
-    slots, returns = h.trajectory[valued:n], returns[valued:]
-    uniq, inverse = np.unique(slots, return_inverse=True)
-    total = np.bincount(inverse, weights=returns.astype(np.float64))
-    count = np.bincount(inverse)
-    old_n = h.n_returns[uniq].astype(np.float64)
-    h.values[uniq] = ((h.values[uniq] * old_n + total) / (old_n + count)).astype(np.float32)
-    np.add.at(h.n_returns, slots, 1)
-    h.last_used[h.trajectory[:n]] = h._n["clock"]
-    h._cache = None
-    if h.config.returns == "segment":
-        h._end_segment()
-        return
-    keep = min(n, h._reach)
-    h.trajectory[:keep] = h.trajectory[n - keep : n].copy()
-    h._set("traj_len", keep)
-    h._set("traj_valued", keep)
+        n, valued = hippocampus._n["traj_len"], hippocampus._n["traj_valued"]
+        hippocampus._set("traj_len", max(n - lag, valued))
+    DatedAlarms.replay(hippocampus, outcome, lag)
 
 
 class DatedAlarms:

@@ -63,6 +63,17 @@ def test_replay_writes_exact_discounted_outcome_backwards():
     assert len(h.pending) == 0
 
 
+def test_an_outcome_recognised_late_is_discounted_from_where_it_belongs():
+    """steps_ago = 2: the discount counts from two steps back; the two steps since get the
+    outcome whole (the probe of results/dishpong dates late alarms this way)."""
+    h = make(discount=0.5)
+    ks = keys(5)
+    walk(h, ks, [0, 1, 2, 0, 1])
+    h._replay(1.0, steps_ago=2)
+    got = [h.value_of(k, a) for k, a in zip(ks, [0, 1, 2, 0, 1], strict=True)]
+    assert got == [0.25, 0.5, 1.0, 1.0, 1.0]
+
+
 def test_replay_general_discount_and_death():
     gamma = 0.97
     h = make(discount=gamma)

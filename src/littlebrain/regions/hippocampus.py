@@ -753,13 +753,18 @@ class Hippocampus(Region):
         self.trajectory[n] = slot
         self._set("traj_len", n + 1)
 
-    def _replay(self, outcome: float) -> None:
+    def _replay(self, outcome: float, steps_ago: int = 0) -> None:
         """Write the discounted outcome into every step since the last outcome, newest first
-        (and with returns="life", add it to the returns of the valued steps before them)."""
+        (and with returns="life", add it to the returns of the valued steps before them).
+        `steps_ago`: the outcome belongs that many steps back (recognised late), so the
+        discount counts from there and the steps since get it undiscounted."""
         n, valued = self._n["traj_len"], self._n["traj_valued"]
         if n == 0:
             return
-        returns = (outcome * self.config.discount ** np.arange(n - 1, -1, -1)).astype(np.float32)
+        exponents = np.arange(n - 1, -1, -1)
+        if steps_ago:
+            exponents = np.maximum(exponents - steps_ago, 0)
+        returns = (outcome * self.config.discount**exponents).astype(np.float32)
         first = max(n - self._reach, 0)  # returns="life": as far back as the outcome reaches
         if first < valued:  # each of these memories' latest return grows by its share
             earlier = self.trajectory[first:valued]
