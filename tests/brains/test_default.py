@@ -12,6 +12,7 @@ import pytest
 from littlebrain.brains.default import DefaultBrain, DefaultBrainConfig
 from littlebrain.cli import main
 from littlebrain.errors import ConfigError
+from littlebrain.loop import AgentLoop
 from littlebrain.regions.hippocampus import HippocampusConfig
 from littlebrain.regions.neuromodulators import NeuromodulatorConfig, Neuromodulators
 
@@ -321,6 +322,31 @@ def test_snake_run_stays_in_range_with_bounded_memory():
     assert report["code"]["peak"] < 1e3 and report["values"]["peak"] <= 1 / (
         1 - brain.config.discount
     )
+
+
+def snake_actions(view: str, ablate: tuple[str, ...] = (), steps: int = 3000):
+    env = gym.make("littlebrain/Snake-v0", view=view)
+    config = DefaultBrainConfig(ablate=ablate)
+    brain = DefaultBrain(env.observation_space, env.action_space, config, seed=2)
+    loop = AgentLoop(env, brain, seed=2)
+    actions = []
+    for _ in range(steps):
+        loop.advance()
+        actions.append(loop.actions[-1] if loop.actions else None)
+    return brain, actions
+
+
+def test_the_snake_board_is_recentred_on_the_head_and_a_head_centred_view_left_alone():
+    """On the board the head is the one thing the turns move: the brain finds it (channel 1)
+    and sees the board from it. In the head-centred view the whole scene turns and slides with
+    each action, so nothing is re-centred: the brain acts exactly as without the region."""
+    board_brain, _ = snake_actions("board")
+    assert board_brain.self_centring.self_channel == 1
+    assert board_brain.self_centring.agency()[1] > 0.9
+    ego_brain, ego_actions = snake_actions("egocentric")
+    assert ego_brain.self_centring.self_channel == -1
+    _, plain_actions = snake_actions("egocentric", ablate=("self_centring",))
+    assert ego_actions == plain_actions
 
 
 def test_full_brain_resumes_bit_exactly(tmp_path):

@@ -1,7 +1,8 @@
 r"""The default little brain, wired like the diagram:
 
-    observation -> Retina [+ Foreground] -> Sensory buffer -> Projection (or Cortex)
-                 [+ Motor memory of the actions] [-> Reservoir] = state code
+    observation [-> Self-centring (+ efference copy)] -> Retina [+ Foreground] -> Sensory buffer
+                 -> Projection (or Cortex) [+ Motor memory of the actions] [-> Reservoir]
+                 = state code
     state code -> Dentate gyrus (+ the code) -> Striatum (habits) -\
     state code -> Hippocampus (episodic values, novelty) ----------+-> arbitration -> action
     feedback -> Neuromodulators: dopamine -> Striatum, outcome -> Hippocampus replay,
@@ -45,6 +46,7 @@ from littlebrain.regions.predictor import Predictor, PredictorConfig
 from littlebrain.regions.projection import ProjectionConfig, RandomProjection
 from littlebrain.regions.reservoir import TARGET_RADIUS, Reservoir, ReservoirConfig
 from littlebrain.regions.retina import Retina, RetinaConfig
+from littlebrain.regions.self_centring import SelfCentring, SelfCentringConfig
 from littlebrain.regions.sensory_buffer import SensoryBuffer, SensoryBufferConfig
 from littlebrain.regions.striatum import Striatum, StriatumConfig
 
@@ -55,6 +57,7 @@ ABLATIONS = (
     "novelty",
     "predictor",
     "sensory_buffer",
+    "self_centring",
 )
 
 
@@ -68,6 +71,11 @@ class DefaultBrainConfig:
     #: colour maps and a 5 x 5 fovea (Snake, egocentric, 60k steps, one seed, no cortex: 6.1
     #: with the fovea, 2.1 without it, 5.3 with a 3 x 3 one)
     retina: RetinaConfig = field(default_factory=lambda: RetinaConfig(colour=True, fovea=5))
+    #: an image with two or more channels is re-centred on the channel the actions move
+    #: (regions/self_centring.py). Snake's board view, 200k steps, seed 0, last 100 episodes:
+    #: 0.57 (3 seeds) without it; a view re-centred on the head by hand scored 15.9 (the
+    #: frame's size) and 17.2 (twice the size)
+    self_centring: SelfCentringConfig = field(default_factory=SelfCentringConfig)
     sensory_buffer: SensoryBufferConfig = field(default_factory=SensoryBufferConfig)
     cortex: CortexConfig = field(default_factory=CortexConfig)
     dentate_gyrus: DentateGyrusConfig = field(default_factory=DentateGyrusConfig)
@@ -179,7 +187,11 @@ class DefaultBrain(Brain):
         super().__init__(observation_space, action_space, config, seed)
         shape = self.observation_shape
         ablate = set(config.ablate)
-        self.foreground = None
+        self.foreground = self.self_centring = None
+        if len(shape) == 3 and shape[2] >= 2 and "self_centring" not in ablate:
+            self.self_centring = SelfCentring(
+                shape, self.n_actions, config.retina.input_max, config.self_centring
+            )
         if len(shape) >= 2:
             weights = config.retina.channel_weights
             if len(shape) == 3 and shape[2] not in (1, len(weights)):
@@ -264,6 +276,7 @@ class DefaultBrain(Brain):
         self.neuromodulators = Neuromodulators(config.neuromodulators, config.discount)
         self.homeostasis = Homeostasis(("code", "dentate_gyrus", "values"))
         regions = {
+            "self_centring": self.self_centring,
             "retina": self.retina,
             "foreground": self.foreground,
             "sensory_buffer": self.sensory_buffer,
@@ -287,6 +300,8 @@ class DefaultBrain(Brain):
     def sense(self, observation: np.ndarray) -> np.ndarray:
         """Retina, cortex, reservoir: the state code (what is sensed, compressed where the
         cortex is, with the reservoir's rates appended where it is)."""
+        if self.self_centring is not None:
+            observation = self.self_centring.step(observation)
         if self.retina is not None:
             sensed = self.retina.step(observation)
             if self.foreground is not None:
@@ -335,6 +350,8 @@ class DefaultBrain(Brain):
         action = self.neuromodulators.choose(q, epsilon, self.exploration_rng)
         if self.motor_memory is not None:
             self.motor_memory.step(action, self.time_unit)
+        if self.self_centring is not None:
+            self.self_centring.efference(action)
 
         if self.striatum is not None:
             dopamine = self.neuromodulators.step(feedback, next_value=float(q_striatal[action]))
