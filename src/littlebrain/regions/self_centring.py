@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from littlebrain.config import check
@@ -93,7 +94,6 @@ class SelfCentring(Region):
         self.frame_shape = (height, width, channels)
         self.n_actions = n_actions
         self.outside = outside
-        self.rows, self.cols = np.indices((height, width), dtype=np.float64)
         self.previous = np.zeros(self.frame_shape, dtype=np.float32)
         self.place = np.full((channels, 2), np.nan)
         self.motion = np.full((channels, 2), np.nan)
@@ -132,63 +132,19 @@ class SelfCentring(Region):
         self.action_before, self.last_action = self.last_action, int(action)
 
     def step(self, frame: np.ndarray) -> np.ndarray:
-        x = frame.astype(np.float32, copy=False)
-        if self.has_previous:
-            self._sense_motion(np.maximum(x - self.previous, 0.0))
-        else:  # an episode's first frame: each channel is where it is
-            self._locate(x)
-        self.previous[...] = x
+        learning = not self.frozen and self.last_action >= 0
+        _sense(
+            frame, self.previous, self.has_previous, learning, self.last_action,
+            self.action_before, self.config.memory, self.place, self.motion,
+            self.forecast_momentum, self.count_momentum, self.forecast_action,
+            self.count_action, self.error_momentum, self.error_action, self.samples,
+        )  # fmt: skip
+        if self.has_previous and learning:
+            self._choose_self()
         self.has_previous = True
         if self.self_channel < 0 or np.isnan(self.place[self.self_channel, 0]):
             return frame
         return self._centre(frame, self.place[self.self_channel])
-
-    def _centroids(self, maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each channel's centroid (row, column) and total mass, NaN where the mass is 0."""
-        mass = maps.sum(axis=(0, 1), dtype=np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rows = np.einsum("ij,ijc->c", self.rows, maps) / mass
-            cols = np.einsum("ij,ijc->c", self.cols, maps) / mass
-        return np.stack([rows, cols], axis=1), mass
-
-    def _locate(self, x: np.ndarray) -> None:
-        places, mass = self._centroids(x)
-        self.place[mass > 0] = places[mass > 0]
-
-    def _sense_motion(self, onset: np.ndarray) -> None:
-        places, mass = self._centroids(onset)
-        learning = not self.frozen and self.last_action >= 0
-        for c in np.flatnonzero(mass > 0):
-            place = places[c]
-            before, last_motion = self.place[c].copy(), self.motion[c].copy()
-            self.place[c] = place
-            if np.isnan(before[0]):
-                continue
-            motion = place - before
-            self.motion[c] = motion
-            if learning and not np.isnan(last_motion[0]):
-                self._learn(c, motion, last_motion)
-        if learning:
-            self._choose_self()
-
-    def _learn(self, c: int, motion: np.ndarray, last_motion: np.ndarray) -> None:
-        sign = int((np.sign(last_motion[0]) + 1) * 3 + np.sign(last_motion[1]) + 1)
-        context = (self.action_before + 1) * N_CONTEXTS + sign
-        a, memory = self.last_action, self.config.memory
-        miss_momentum = motion - self.forecast_momentum[c, context]
-        miss_action = motion - self.forecast_action[c, a, context]
-        self.samples[c] += 1
-        rate = 1.0 / min(self.samples[c], memory)
-        self.error_momentum[c] += rate * (miss_momentum @ miss_momentum - self.error_momentum[c])
-        self.error_action[c] += rate * (miss_action @ miss_action - self.error_action[c])
-        self.count_momentum[c, context] += 1
-        self.forecast_momentum[c, context] += miss_momentum / min(
-            self.count_momentum[c, context], memory
-        )
-        self.count_action[c, a, context] += 1
-        self.forecast_action[c, a, context] += miss_action / min(
-            self.count_action[c, a, context], memory
-        )
 
     def _choose_self(self) -> None:
         agency, samples, config = self.agency(), self.samples, self.config
@@ -220,3 +176,56 @@ class SelfCentring(Region):
         self.place[:] = np.nan
         self.motion[:] = np.nan
         self.last_action = self.action_before = -1
+
+
+@numba.njit(cache=True)
+def _sense(
+    frame, previous, has_previous, learning, action, action_before, memory, place, motion,
+    forecast_momentum, count_momentum, forecast_action, count_action, error_momentum,
+    error_action, samples,
+):  # fmt: skip
+    """The rule of the module's docstring for one frame, in place: each channel's place (the
+    centroid of its onset, or on an episode's first frame of the channel itself), its motion,
+    and one sample for the forecasts and their errors; `previous` becomes the frame."""
+    height, width, channels = frame.shape
+    for c in range(channels):
+        mass = row_sum = col_sum = 0.0
+        for i in range(height):
+            for j in range(width):
+                value = np.float32(frame[i, j, c])
+                weight = value - previous[i, j, c] if has_previous else value
+                previous[i, j, c] = value
+                if weight > 0:
+                    mass += weight
+                    row_sum += weight * i
+                    col_sum += weight * j
+        if mass <= 0:
+            continue
+        new_row, new_col = row_sum / mass, col_sum / mass
+        before_row, before_col = place[c, 0], place[c, 1]
+        place[c, 0], place[c, 1] = new_row, new_col
+        if not has_previous or np.isnan(before_row):
+            continue
+        last_row, last_col = motion[c, 0], motion[c, 1]
+        d_row, d_col = new_row - before_row, new_col - before_col
+        motion[c, 0], motion[c, 1] = d_row, d_col
+        if not learning or np.isnan(last_row):
+            continue
+        sign = (int(np.sign(last_row)) + 1) * 3 + int(np.sign(last_col)) + 1
+        context = (action_before + 1) * N_CONTEXTS + sign
+        m_row = d_row - forecast_momentum[c, context, 0]
+        m_col = d_col - forecast_momentum[c, context, 1]
+        a_row = d_row - forecast_action[c, action, context, 0]
+        a_col = d_col - forecast_action[c, action, context, 1]
+        samples[c] += 1
+        rate = 1.0 / min(samples[c], memory)
+        error_momentum[c] += rate * (m_row * m_row + m_col * m_col - error_momentum[c])
+        error_action[c] += rate * (a_row * a_row + a_col * a_col - error_action[c])
+        count_momentum[c, context] += 1
+        n = min(count_momentum[c, context], memory)
+        forecast_momentum[c, context, 0] += m_row / n
+        forecast_momentum[c, context, 1] += m_col / n
+        count_action[c, action, context] += 1
+        n = min(count_action[c, action, context], memory)
+        forecast_action[c, action, context, 0] += a_row / n
+        forecast_action[c, action, context, 1] += a_col / n
