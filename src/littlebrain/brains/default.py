@@ -372,7 +372,8 @@ class DefaultBrain(Brain):
     def signals(self) -> dict[str, float]:
         """The last decision's outcome (feedback and intrinsic), dopamine, exploration rate,
         novelty, the alarm and the surprise trace, the number of memories, the episodic
-        system's share of the arbitration, the best value, and each region's mean activity."""
+        system's share of the arbitration, the best value, each region's mean activity, and
+        the channel the view is centred on (where the self-centring region is)."""
         outcome, dopamine, novelty, epsilon, q, q_e, c_e, q_s, c_s, code, sparse = self._last
         cfg = self.neuromodulators.config
         total = c_e + cfg.striatal_weight * c_s + cfg.prior_confidence
@@ -392,6 +393,8 @@ class DefaultBrain(Brain):
             "activity.hippocampus": float(np.mean(np.abs(q_e))),
             "activity.striatum": float(np.mean(np.abs(q_s))),
         }
+        if self.self_centring is not None:  # the channel the view is centred on, -1 none
+            signals["self_channel"] = float(self.self_centring.self_channel)
         if self.reservoir is not None:
             signals["activity.reservoir"] = float(np.mean(np.abs(self.reservoir.rates)))
         return signals
