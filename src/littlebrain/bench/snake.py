@@ -65,6 +65,11 @@ METHODS: dict[str, Method] = {
     for m in (
         Method("littlebrain", "littlebrain, default brain, board view"),
         Method(
+            "no-self-centring",
+            "littlebrain, board view, without self-centring",
+            brain_config={"ablate": ["self_centring"]},
+        ),
+        Method(
             "littlebrain-egocentric",
             "littlebrain, egocentric view",
             env_kwargs={"view": "egocentric"},
@@ -182,6 +187,7 @@ METHODS: dict[str, Method] = {
 }
 DEFAULT_METHODS = (
     "littlebrain",
+    "no-self-centring",
     "littlebrain-egocentric",
     "no-hippocampus",
     "no-striatum",
