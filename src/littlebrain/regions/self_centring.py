@@ -120,8 +120,9 @@ class SelfCentring(Region):
         require(int(state["has_previous"]) in (0, 1), "SelfCentring.has_previous must be 0 or 1")
 
     def agency(self) -> np.ndarray:
-        """Per channel, the share of its motion's variance that the action explains beyond
-        momentum (0 for a channel seen moving fewer than `memory` times)."""
+        """Per channel, the share of its motion's error that the last action removes beyond
+        what was under way (0 for a channel seen moving fewer than `memory` times; below 0
+        where knowing the action forecasts no better)."""
         enough = self.samples >= self.config.memory
         with np.errstate(divide="ignore", invalid="ignore"):
             share = 1.0 - self.error_action / self.error_momentum
