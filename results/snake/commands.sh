@@ -71,3 +71,12 @@ littlebrain bench snake --report --runs runs/bench/snake --out results/snake
 #   cap400k.toml:  [brain_config.hippocampus] capacity = 400000
 #   leastval.toml: [brain_config.hippocampus] forgetting = "least_valuable"
 for arm in cap400k leastval; do for s in 0 1; do littlebrain run snake --env-arg view=egocentric --steps 600000 --seed $s --config runs/dev/s10/$arm.toml --quiet --checkpoint-every 600000 --out runs/dev/s10/$arm-seed$s; done; done
+# session 20 (commits c9d17fa / 9a2204c: the self-centring region; the head-centred view's brain
+# is the same with or without it, since no channel alone is moved by its actions): the board
+# view and the head-centred view with today's brain, and the board view without the region
+littlebrain bench snake --methods littlebrain --seeds 5 --workers 1 --runs runs-board
+littlebrain bench snake --methods littlebrain-egocentric --seeds 10 --workers 1 --runs runs-ego
+littlebrain bench snake --methods no-self-centring --seeds 5 --workers 1 --runs runs-ablation
+# the table: the rows above replace littlebrain-200000, littlebrain-egocentric-200000; every other
+# row restored from raw/ (summary.json and metrics.csv) into one folder, then
+littlebrain bench snake --report --runs runs/snake-session20 --out results/snake

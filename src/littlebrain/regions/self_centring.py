@@ -134,8 +134,10 @@ class SelfCentring(Region):
 
     def step(self, frame: np.ndarray) -> np.ndarray:
         learning = not self.frozen and self.last_action >= 0
+        # numba has no float16 arithmetic; the kernel reads every pixel as float32 anyway
+        readable = frame.astype(np.float32) if frame.dtype == np.float16 else frame
         _sense(
-            frame, self.previous, self.has_previous, learning, self.last_action,
+            readable, self.previous, self.has_previous, learning, self.last_action,
             self.action_before, self.config.memory, self.place, self.motion,
             self.forecast_momentum, self.count_momentum, self.forecast_action,
             self.count_action, self.error_momentum, self.error_action, self.samples,
