@@ -38,3 +38,8 @@ littlebrain bench dishpong --settings paddle-50ms --methods littlebrain-stimulus
 littlebrain bench dishpong --settings paddle-50ms --methods ppo-reward --seeds 5 --workers 1 $R
 # session 13: the report again from raw/ (runs/bench/dishpong restored from results/dishpong/raw)
 littlebrain bench dishpong --report $R
+# session 20, commit fa4a6f9: every littlebrain, random and tracking row rerun (10 seeds, every
+# setting, the default methods, which now include motor-memory and proprioception in paddle-50ms),
+# then the SB3 rows (paddle-50ms, 5 seeds) restored from raw/ into the same folder
+littlebrain bench dishpong --seeds 10 --workers 1 --runs runs/dishpong-table-s20
+littlebrain bench dishpong --report --runs runs/dishpong-table-s20 --out results/dishpong
