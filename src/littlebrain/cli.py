@@ -250,7 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DIR",
         help="atari100k: the published raw scores, read at report time (default: "
-        "../shared/anchors/atari100k)",
+        "../shared/anchors/atari100k); snake: the measured references' learning curves "
+        "(default: ../shared/anchors/snake)",
     )
     bench.add_argument(
         "--seeds", type=_positive_int, default=5, help="seeds 0..N-1 per method (default 5)"
@@ -504,9 +505,12 @@ def main(argv: list[str] | None = None) -> int:
 
                 args.eval_episodes = args.eval_episodes or gates.EVAL_EPISODES
                 atari_only.pop("--eval-episodes")
+            if args.suite == "snake":
+                atari_only.pop("--anchors")
             for flag, value in atari_only.items():
                 if value is not None:
-                    where = "atari100k and gates" if flag == "--eval-episodes" else "atari100k"
+                    where = {"--eval-episodes": "atari100k and gates", "--anchors": "atari100k "
+                             "and snake"}.get(flag, "atari100k")  # fmt: skip
                     raise ConfigError(f"{flag} applies to {where} only")
             if args.suite == "gates":
                 return gates.main(args, command)
@@ -521,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
             from littlebrain.bench import snake
 
             args.steps = args.steps or 200_000
+            args.anchors = args.anchors or "../shared/anchors/snake"
             return snake.main(args, command)
 
         if args.command == "report":

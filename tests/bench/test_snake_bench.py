@@ -142,3 +142,30 @@ def test_cnn_baseline_counts_the_episodes_of_every_copy_of_the_world(tmp_path):
     # every copy's episodes are logged: their steps add up to nearly the whole budget (the
     # episodes still running at the end are missing), not to one copy's eighth of it
     assert steps - 8 * lengths.max() <= lengths.sum() <= steps
+
+
+def test_measured_references_are_read_from_the_anchors_at_report_time(tmp_path):
+    from littlebrain.bench.snake import anchor_lines, read_anchor_curves
+
+    anchors = tmp_path / "anchors"
+    anchors.mkdir()
+    (anchors / "README.md").write_text(
+        "# Snake anchors\n\n## A CNN reference\nSome words.\n\n"
+        "| steps | seed 0 | seed 1 | CPU s (each) |\n|---:|---:|---:|---:|\n"
+        "| 100,000 | 10.0 | 12.0 | ~500 |\n| 200,000 | 30.0 | 20.0 | ~1,000 |\n"
+        "| 300,000 | 50.0 | 40.0 | ~1,500 |\n\nStill rising.\n",
+        encoding="utf-8",
+    )
+    curves, note = read_anchor_curves(anchors)
+    assert note == "" and len(curves) == 1
+    assert curves[0]["title"] == "A CNN reference"
+    assert curves[0]["steps"] == [100_000, 200_000, 300_000]
+    assert curves[0]["scores"] == [[10.0, 12.0], [30.0, 20.0], [50.0, 40.0]]
+    ours = {"method": "littlebrain-egocentric", "budget": 200_000, "mean_last_100": 38.0,
+            "ci_low": 36.0, "ci_high": 40.0, "seeds": 10}  # fmt: skip
+    text = "\n".join(anchor_lines(anchors, [ours]))
+    assert "| mean score | 11.00 | 25.00 | 45.00 |" in text
+    assert "the reference passes it from 300,000 steps on" in text
+    # no anchors: the report says so in one line and goes on
+    missing = "\n".join(anchor_lines(tmp_path / "nowhere", [ours]))
+    assert "anchors not read" in missing

@@ -5,6 +5,8 @@ out of git). Finished runs are never redone; an unfinished littlebrain run resum
 checkpoint; an unfinished baseline run restarts (see littlebrain_baselines.sb3). `--report`
 reads the run folders and writes results/snake/: README.md (the table), runs.csv (one row per
 run), raw/ (each run's metrics.csv and summary.json), learning_curves.png and best_episode.gif.
+The measured references in the anchors folder (`--anchors`, default ../shared/anchors/snake) are
+read at report time and set beside littlebrain's head-centred row; they are never copied.
 """
 
 from __future__ import annotations
@@ -339,7 +341,77 @@ def aggregate(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def write_report(root: Path, out: Path, command: str) -> Path:
+def read_anchor_curves(folder: Path) -> tuple[list[dict[str, Any]], str]:
+    """The learning curves tabled in `folder`/README.md: each markdown table whose header reads
+    `| steps | seed 0 | seed 1 | ...` under a `## ` heading becomes {"title", "steps",
+    "scores" (steps x seeds)}. Returns them and a note ('' when read; else why not)."""
+    path = folder / "README.md"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        return [], f"anchors not read ({path}: {error.__class__.__name__})"
+    curves, title, current = [], "", None
+    for line in lines:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("## "):
+            title, current = line[3:].strip(), None
+        elif line.startswith("|") and cells[0] == "steps" and len(cells) > 1:
+            seeds = [i for i, c in enumerate(cells) if c.startswith("seed")]
+            current = {"title": title, "steps": [], "scores": [], "columns": seeds}
+            curves.append(current) if seeds else None
+        elif current is not None and line.startswith("|") and set(cells[0]) <= set("0123456789,"):
+            try:
+                steps = int(cells[0].replace(",", ""))
+                scores = [float(cells[i]) for i in current["columns"]]
+            except (ValueError, IndexError):
+                continue  # a separator or a malformed row
+            current["steps"].append(steps)
+            current["scores"].append(scores)
+        elif not line.startswith("|"):
+            current = None
+    curves = [c for c in curves if c["steps"]]
+    return curves, "" if curves else f"no learning-curve table found in {path}"
+
+
+def anchor_lines(anchors: Path, rows: list[dict[str, Any]]) -> list[str]:
+    """The report's section on the measured references, beside littlebrain-egocentric."""
+    curves, note = read_anchor_curves(anchors)
+    lines = ["## Measured references (read from the anchors at report time)", ""]
+    if note:
+        return lines + [f"{note}.", ""]
+    ours = next(
+        (r for r in rows if r["method"] == "littlebrain-egocentric" and r["budget"] == 200_000),
+        None,
+    )
+    for curve in curves:
+        means = [float(np.mean(s)) for s in curve["scores"]]
+        lines += [
+            f"{curve['title']} ({anchors / 'README.md'}): mean of the last 100 episodes, "
+            f"mean over {len(curve['scores'][0])} seeds, by steps:",
+            "",
+            "| steps | " + " | ".join(f"{s:,}" for s in curve["steps"]) + " |",
+            "|---|" + "---:|" * len(curve["steps"]),
+            "| mean score | " + " | ".join(f"{m:.2f}" for m in means) + " |",
+            "",
+        ]
+        if ours is not None:
+            level = ours["mean_last_100"]
+            above = [s for s, m in zip(curve["steps"], means, strict=True) if m > level]
+            lines += [
+                f"littlebrain-egocentric at 200,000 steps: {level:.2f} "
+                f"[{ours['ci_low']:.2f}, {ours['ci_high']:.2f}] over {ours['seeds']} seeds; "
+                + (
+                    f"the reference passes it from {above[0]:,} steps on "
+                    f"(its last: {means[-1]:.2f} at {curve['steps'][-1]:,})."
+                    if above
+                    else f"the reference stays below it to {curve['steps'][-1]:,} steps."
+                ),
+                "",
+            ]
+    return lines
+
+
+def write_report(root: Path, out: Path, command: str, anchors: Path | None = None) -> Path:
     runs = load_runs(root)
     if not runs:
         raise ConfigError(f"no finished runs under {root}; run `littlebrain bench snake` first")
@@ -417,6 +489,7 @@ def write_report(root: Path, out: Path, command: str) -> Path:
         "![learning curves](learning_curves.png)",
         "",
         *([f"![best episode](best_episode.gif) {gif_note}", ""] if gif_note else []),
+        *(anchor_lines(anchors, rows) if anchors is not None else []),
         "## Reproduce",
         "",
         f"    {command}",
@@ -515,6 +588,6 @@ def main(args: Any, command: str) -> int:
     if not args.report:
         methods = args.methods or list(DEFAULT_METHODS)
         run_suite(plan(methods, args.steps, args.seeds, root), args.workers)
-    report = write_report(root, out, command)
+    report = write_report(root, out, command, Path(args.anchors))
     print(f"report: {report}")
     return 0
