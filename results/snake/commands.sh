@@ -80,3 +80,13 @@ littlebrain bench snake --methods no-self-centring --seeds 5 --workers 1 --runs 
 # the table: the rows above replace littlebrain-200000, littlebrain-egocentric-200000; every other
 # row restored from raw/ (summary.json and metrics.csv) into one folder, then
 littlebrain bench snake --report --runs runs/snake-session20 --out results/snake
+# session 21: how the default brain dies late in a run (commit ada8e59's brain), a frozen
+# evaluation of seed 0 at 200k, and the open-space probe (open_space_session21/open_space.patch
+# applied at ada8e59; 10 head-centred and 5 board seeds, 200k steps)
+python results/snake/death_probe.py 1 200000 150000
+littlebrain run snake --env-arg view=egocentric --steps 200000 --seed 0 --quiet --checkpoint-every 200000 --out runs/s21/ego0
+littlebrain eval runs/s21/ego0 --episodes 100 --step-budget 300000
+littlebrain bench snake --methods littlebrain-egocentric --seeds 10 --workers 2 --runs runs-ego   # with the patch
+littlebrain bench snake --methods littlebrain --seeds 5 --workers 2 --runs runs-board2           # with the patch
+# the table's report again, now with the measured references read from ../shared/anchors/snake
+littlebrain bench snake --report --runs runs/snake-session20 --out results/snake
