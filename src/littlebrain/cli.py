@@ -507,11 +507,10 @@ def main(argv: list[str] | None = None) -> int:
                 atari_only.pop("--eval-episodes")
             if args.suite == "snake":
                 atari_only.pop("--anchors")
+            where = {"--eval-episodes": "atari100k and gates", "--anchors": "atari100k and snake"}
             for flag, value in atari_only.items():
                 if value is not None:
-                    where = {"--eval-episodes": "atari100k and gates", "--anchors": "atari100k "
-                             "and snake"}.get(flag, "atari100k")  # fmt: skip
-                    raise ConfigError(f"{flag} applies to {where} only")
+                    raise ConfigError(f"{flag} applies to {where.get(flag, 'atari100k')} only")
             if args.suite == "gates":
                 return gates.main(args, command)
             if args.suite == "dishpong":

@@ -358,7 +358,8 @@ def read_anchor_curves(folder: Path) -> tuple[list[dict[str, Any]], str]:
         elif line.startswith("|") and cells[0] == "steps" and len(cells) > 1:
             seeds = [i for i, c in enumerate(cells) if c.startswith("seed")]
             current = {"title": title, "steps": [], "scores": [], "columns": seeds}
-            curves.append(current) if seeds else None
+            if seeds:
+                curves.append(current)
         elif current is not None and line.startswith("|") and set(cells[0]) <= set("0123456789,"):
             try:
                 steps = int(cells[0].replace(",", ""))
