@@ -90,3 +90,6 @@ littlebrain bench snake --methods littlebrain-egocentric --seeds 10 --workers 2 
 littlebrain bench snake --methods littlebrain --seeds 5 --workers 2 --runs runs-board2           # with the patch
 # the table's report again, now with the measured references read from ../shared/anchors/snake
 littlebrain bench snake --report --runs runs/snake-session20 --out results/snake
+# session 21, commit a4aac76: today's brain to 1M steps, 2 seeds; the table's 1M row replaced
+littlebrain bench snake --methods littlebrain-egocentric --steps 1000000 --seeds 2 --workers 2 --runs runs/snake-1m-s21
+littlebrain bench snake --report --runs runs/snake-session21 --out results/snake
