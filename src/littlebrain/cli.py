@@ -50,7 +50,7 @@ def _env_arg(text: str) -> tuple[str, object]:
 
 EXAMPLES = {
     "main": """examples:
-  littlebrain run snake --env-arg view=egocentric     # the main job: 37-41 apples at 200k
+  littlebrain run snake --env-arg view=egocentric     # the main job: 36-41 apples at 200k
   littlebrain report runs/snake-seed0-...             # one HTML file: curve, probes, episode
   littlebrain bench snake --seeds 5                   # a suite: many seeds, table and plots
 
