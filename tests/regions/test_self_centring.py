@@ -79,29 +79,24 @@ def test_every_numeric_frame_type_is_read_alike(dtype):
     """numba has no float16; a frame of any numeric type finds the same self and keeps its type."""
     reference = SelfCentring((SIDE, SIDE, 3), len(MOVES), 1.0, SelfCentringConfig())
     region = SelfCentring((SIDE, SIDE, 3), len(MOVES), 1.0, SelfCentringConfig())
-    world, twin = ToyWorld(0), ToyWorld(0)
-
-    def as_type(frame):
-        return (frame > 0).astype(dtype)
-
-    play_typed = play(region, _Typed(twin, as_type), 1500)
-    play(reference, _Typed(world, lambda f: (f > 0).astype(np.float32)), 1500)
+    play(reference, Binary(ToyWorld(0), np.float32), 1500)
+    out = play(region, Binary(ToyWorld(0), dtype), 1500)
     assert region.self_channel == reference.self_channel == 0
-    assert play_typed.dtype == dtype
+    assert out.dtype == dtype
     assert np.array_equal(region.place, reference.place)
 
 
-class _Typed:
-    """A ToyWorld whose frames are cast by `cast` (0/1 in any dtype)."""
+class Binary:
+    """A ToyWorld whose frames are 0 / 1 in the given dtype."""
 
-    def __init__(self, world: ToyWorld, cast) -> None:
-        self.world, self.cast = world, cast
+    def __init__(self, world: ToyWorld, dtype: type) -> None:
+        self.world, self.dtype = world, dtype
 
     def frame(self) -> np.ndarray:
-        return self.cast(self.world.frame())
+        return (self.world.frame() > 0).astype(self.dtype)
 
     def step(self, action: int) -> np.ndarray:
-        return self.cast(self.world.step(action))
+        return (self.world.step(action) > 0).astype(self.dtype)
 
 
 def test_a_view_that_already_follows_the_agent_passes_through_unchanged():

@@ -360,12 +360,12 @@ def read_anchor_curves(folder: Path) -> tuple[list[dict[str, Any]], str]:
             current = {"title": title, "steps": [], "scores": [], "columns": seeds}
             if seeds:
                 curves.append(current)
-        elif current is not None and line.startswith("|") and set(cells[0]) <= set("0123456789,"):
+        elif current is not None and line.startswith("|"):
             try:
                 steps = int(cells[0].replace(",", ""))
                 scores = [float(cells[i]) for i in current["columns"]]
             except (ValueError, IndexError):
-                continue  # a separator or a malformed row
+                continue  # the separator, or a malformed row
             current["steps"].append(steps)
             current["scores"].append(scores)
         elif not line.startswith("|"):
