@@ -10,15 +10,21 @@ CNN rows (issue 21) use a small CNN (littlebrain_baselines.cnn: the 10 x 10 boar
 for SB3's Nature CNN, which needs 36 x 36 or more) with the Zoo's Atari settings for images
 (CNN_HYPERPARAMETERS), PPO on 8 copies of the world.
 
-Baseline runs resume at run granularity only: an unfinished one restarts from scratch, because
-SB3's own checkpoints are pickles and littlebrain never loads a pickle.
+A run saves its learner every `checkpoint_every` steps in littlebrain's checkpoint format (NumPy
+arrays and JSON, never SB3's pickles): the network, the optimiser's moments, a DQN's replay
+buffer and counters, the random generators. An unfinished run resumes from there: the steps since
+the checkpoint are dropped from metrics.csv and played again, and the worlds start fresh episodes
+(their own state is not saved), so a resumed run continues the same learner but is not the bits
+an uninterrupted run would give. summary.json lists the steps it resumed at.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import platform
 import resource
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +33,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from littlebrain.checkpoint import write_json_atomic
+from littlebrain.checkpoint import load_checkpoint, save_checkpoint, write_json_atomic
+from littlebrain.errors import CheckpointError
 from littlebrain.runs import METRIC_FIELDS, provenance, read_metrics
 
 HYPERPARAMETERS: dict[str, dict[str, Any]] = {
@@ -87,17 +94,19 @@ def run_sb3(
     seed: int,
     policy: str = "mlp",
     overrides: dict[str, Any] | None = None,
+    checkpoint_every: int = 100_000,
 ) -> dict[str, Any]:
-    """Train one SB3 agent for `steps` environment steps into `folder` (created afresh):
-    `policy` "mlp" with HYPERPARAMETERS, or "cnn" with CNN_HYPERPARAMETERS and CNN_ENVS
-    copies of the world; `overrides` replace single hyperparameters (a search's settings)."""
+    """Train one SB3 agent for `steps` environment steps into `folder`, resuming from its
+    checkpoint if it has one: `policy` "mlp" with HYPERPARAMETERS, or "cnn" with
+    CNN_HYPERPARAMETERS and CNN_ENVS copies of the world; `overrides` replace single
+    hyperparameters (a search's settings)."""
     table, n_envs = (
         (CNN_HYPERPARAMETERS, CNN_ENVS[algo]) if policy == "cnn" else (HYPERPARAMETERS, 1)
     )
     hyperparameters = {**table[algo], **(overrides or {})}
     return train(
         folder, algo, env_id, env_kwargs, steps, seed, hyperparameters, policy=policy,
-        n_envs=n_envs,
+        n_envs=n_envs, checkpoint_every=checkpoint_every,
     )[0]  # fmt: skip
 
 
@@ -112,12 +121,15 @@ def train(
     primitives: bool = False,
     policy: str = "mlp",
     n_envs: int = 1,
+    checkpoint_every: int | None = None,
 ) -> tuple[dict[str, Any], Any, Callable[[], gym.Env]]:
     """Train one SB3 agent into `folder` (config.json, metrics.csv, summary.json, littlebrain's
     layout); `primitives`: a Box action space played through littlebrain's primitives;
     `policy`: "mlp" (on the flattened observation) or "cnn" (SmallCNN on the image); `n_envs`
-    copies of the world stepped side by side (their steps count toward `steps`). Returns the
-    summary, the model and a maker of the world as the agent saw it."""
+    copies of the world stepped side by side (their steps count toward `steps`);
+    `checkpoint_every`: save the learner every that many steps and resume from a checkpoint
+    of the same configuration found in `folder` (None: neither; the folder starts afresh).
+    Returns the summary, the model and a maker of the world as the agent saw it."""
     import torch
     from stable_baselines3 import DQN, PPO, SAC
     from stable_baselines3.common.callbacks import BaseCallback
@@ -140,26 +152,42 @@ def train(
     }
     if primitives:
         config["actions"] = "primitives"
-    write_json_atomic(
-        folder / "config.json", {"config": config, "torch": torch.__version__, **provenance()}
-    )
+    checkpoint = folder / "checkpoint"
+    resuming = checkpoint_every is not None and (checkpoint / "meta.json").is_file()
+    if resuming:
+        arrays, saved = load_checkpoint(checkpoint, max_bytes=2**34)
+        if saved.get("config") != json.loads(json.dumps(config)):
+            raise CheckpointError(f"{checkpoint} was saved by another configuration")
+    else:
+        arrays, saved = {}, {"steps_done": 0, "cpu_seconds": 0.0, "wall_seconds": 0.0}
+        saved["resumed_at"] = []
+        write_json_atomic(
+            folder / "config.json", {"config": config, "torch": torch.__version__, **provenance()}
+        )
 
     def make() -> gym.Env:
         env = gym.make(env_id, **env_kwargs)
         return ActionPrimitives(env) if primitives else env
 
+    # the episodes logged up to the checkpoint (all of them when starting afresh: none)
+    kept = _metric_rows(folder / "metrics.csv", saved["steps_done"]) if resuming else []
     metrics = open(folder / "metrics.csv", "w", newline="", encoding="utf-8")  # noqa: SIM115
     writer = csv.writer(metrics)
     writer.writerow(METRIC_FIELDS)
-    started, cpu_started = time.perf_counter(), time.process_time()
+    writer.writerows(kept)
+    metrics.flush()
+    started = time.perf_counter() - saved["wall_seconds"]
+    cpu_started = time.process_time() - saved["cpu_seconds"]
 
     class EpisodeLog(BaseCallback):
-        """One metrics row per ended episode, from whichever copy of the world ended it."""
+        """One metrics row per ended episode, from whichever copy of the world ended it; and a
+        checkpoint every `checkpoint_every` steps."""
 
         def __init__(self) -> None:
             super().__init__()
-            self.episode = 0
+            self.episode = len(kept)
             self.lengths, self.returns = np.zeros(n_envs, int), np.zeros(n_envs)
+            self.next_save = saved["steps_done"] + (checkpoint_every or steps + 1)
 
         def _on_step(self) -> bool:
             self.lengths += 1
@@ -179,6 +207,17 @@ def train(
                 metrics.flush()
                 self.episode += 1
                 self.lengths[i], self.returns[i] = 0, 0.0
+            if checkpoint_every and steps > self.num_timesteps >= self.next_save:
+                state, meta = _learner_state(self.model)
+                meta.update(
+                    config=config,
+                    steps_done=self.num_timesteps,
+                    cpu_seconds=time.process_time() - cpu_started,
+                    wall_seconds=time.perf_counter() - started,
+                    resumed_at=saved["resumed_at"],
+                )
+                save_checkpoint(checkpoint, state, meta)
+                self.next_save = self.num_timesteps + checkpoint_every
             return True
 
     cls = {"dqn": DQN, "ppo": PPO, "sac": SAC}[algo]
@@ -193,7 +232,16 @@ def train(
         policy_name, env, seed=seed, device="cpu", verbose=0, policy_kwargs=policy_kwargs,
         **hyperparameters,
     )  # fmt: skip
-    model.learn(total_timesteps=steps, callback=EpisodeLog())
+    if resuming:
+        # fresh episodes from a seed of their own, then the learner as it was saved
+        model.env.seed(seed + 1_000_003 * (len(saved["resumed_at"]) + 1))
+        _restore_learner(model, arrays, saved, checkpoint)
+        saved["resumed_at"] = [*saved["resumed_at"], saved["steps_done"]]
+    model.learn(
+        total_timesteps=steps - saved["steps_done"],
+        callback=EpisodeLog(),
+        reset_num_timesteps=not resuming,
+    )
     metrics.close()
     scores = read_metrics(folder / "metrics.csv")["score"]
     summary = {
@@ -210,9 +258,103 @@ def train(
         "cpu_seconds_total": time.process_time() - cpu_started,
         "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "machine": platform.platform(),
+        "resumed_at_steps": saved["resumed_at"],
     }
     write_json_atomic(folder / "summary.json", summary)
+    shutil.rmtree(checkpoint, ignore_errors=True)  # finished: the learner is not kept
     return summary, model, make
+
+
+def _metric_rows(path: Path, up_to_step: int) -> list[list[str]]:
+    """metrics.csv's rows of the episodes that ended by `up_to_step` (header left out)."""
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))[1:]
+    return [row for row in rows if len(row) == len(METRIC_FIELDS) and int(row[0]) <= up_to_step]
+
+
+def _learner_state(model: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """An SB3 learner as arrays and JSON: the policy's tensors (a DQN's target network among
+    them), the optimiser's per-parameter moments, a DQN's replay buffer, the counters that
+    schedules read, and the torch and NumPy generators."""
+    import torch
+
+    arrays = {f"policy/{k}": v.detach().cpu().numpy() for k, v in model.policy.state_dict().items()}
+    for index, moments in model.policy.optimizer.state_dict()["state"].items():
+        for name, value in moments.items():
+            arrays[f"optimizer/{index}/{name}"] = torch.as_tensor(value).cpu().numpy()
+    arrays["rng/torch"] = torch.get_rng_state().numpy()
+    _, keys, position, has_gauss, gauss = np.random.get_state()  # noqa: NPY002 (SB3's)
+    arrays["rng/numpy"] = keys
+    meta: dict[str, Any] = {
+        "num_timesteps": int(model.num_timesteps),
+        "n_updates": int(getattr(model, "_n_updates", 0)),
+        "n_calls": int(getattr(model, "_n_calls", 0)),
+        "numpy_rng": [int(position), int(has_gauss), float(gauss)],
+    }
+    buffer = getattr(model, "replay_buffer", None)
+    if buffer is not None:
+        for name in _BUFFER_ARRAYS:
+            arrays[f"buffer/{name}"] = getattr(buffer, name)
+        meta["buffer"] = {"pos": int(buffer.pos), "full": bool(buffer.full)}
+    return arrays, meta
+
+
+_BUFFER_ARRAYS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
+
+
+def _restore_learner(model: Any, arrays: dict[str, np.ndarray], meta: dict, where: Path) -> None:
+    """`_learner_state` back into a freshly built learner of the same configuration; a file
+    that does not fit it (names, shapes, dtypes, counters) is refused with CheckpointError."""
+    import torch
+
+    def take(name: str, like: np.ndarray) -> np.ndarray:
+        """The saved array `name`, refused unless it has the shape and dtype of `like`."""
+        value = arrays.get(name)
+        if value is None or value.shape != like.shape or value.dtype != like.dtype:
+            raise CheckpointError(f"checkpoint {where} does not fit this learner ({name})")
+        return value
+
+    def tensor(name: str, like: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(take(name, like.detach().cpu().numpy()).copy())
+
+    try:
+        policy = model.policy.state_dict()
+        model.policy.load_state_dict({k: tensor(f"policy/{k}", v) for k, v in policy.items()})
+        optimizer = model.policy.optimizer
+        fresh = optimizer.state_dict()
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        moments = {}
+        for index, param in enumerate(params):
+            prefix = f"optimizer/{index}/"
+            names = sorted(key[len(prefix) :] for key in arrays if key.startswith(prefix))
+            if names:  # a parameter never stepped has no moments yet
+                step = torch.zeros((), dtype=torch.float32)
+                moments[index] = {
+                    n: tensor(prefix + n, step if n == "step" else param) for n in names
+                }
+        optimizer.load_state_dict({"state": moments, "param_groups": fresh["param_groups"]})
+        torch.set_rng_state(tensor("rng/torch", torch.get_rng_state()))
+        # SB3 draws its exploration and replay samples from NumPy's global generator
+        kind, keys, _, _, _ = np.random.get_state()  # noqa: NPY002
+        position, has_gauss, gauss = meta["numpy_rng"]
+        state = (kind, take("rng/numpy", keys), int(position), int(has_gauss), float(gauss))
+        np.random.set_state(state)  # noqa: NPY002
+        model.num_timesteps = int(meta["num_timesteps"])
+        model._n_updates = int(meta["n_updates"])
+        if hasattr(model, "_n_calls"):
+            model._n_calls = int(meta["n_calls"])
+        buffer = getattr(model, "replay_buffer", None)
+        if buffer is not None:
+            for name in _BUFFER_ARRAYS:
+                getattr(buffer, name)[...] = take(f"buffer/{name}", getattr(buffer, name))
+            pos, full = int(meta["buffer"]["pos"]), bool(meta["buffer"]["full"])
+            if not 0 <= pos < buffer.buffer_size:
+                raise CheckpointError(f"checkpoint {where} has a replay position out of range")
+            buffer.pos, buffer.full = pos, full
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"checkpoint {where} does not fit this learner: {error}") from None
 
 
 #: DishPong sessions are 24,000 steps: DQN's warm-up and buffer are scaled to the session (the

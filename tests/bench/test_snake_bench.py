@@ -6,6 +6,7 @@ import csv
 import json
 import shutil
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -169,3 +170,77 @@ def test_measured_references_are_read_from_the_anchors_at_report_time(tmp_path):
     # no anchors: the report says so in one line and goes on
     missing = "\n".join(anchor_lines(tmp_path / "nowhere", [ours]))
     assert "anchors not read" in missing
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_baseline_resumes_from_its_checkpoint(tmp_path, monkeypatch):
+    """A DQN stopped just after its first checkpoint resumes there: the episodes logged after
+    it are dropped and played again, the run finishes its budget, and the summary says where
+    it resumed. The checkpoint is littlebrain's (arrays and JSON), gone once the run is done."""
+    pytest.importorskip("stable_baselines3")
+    from littlebrain_baselines import sb3
+
+    folder, save = tmp_path / "dqn", sb3.save_checkpoint
+
+    def save_then_stop(*args, **kwargs):
+        save(*args, **kwargs)
+        raise _Interrupted
+
+    quick = {"learning_starts": 50, "buffer_size": 1_000}  # so the optimiser has moments
+    args = (folder, "dqn", "littlebrain/Snake-v0", {}, 600, 0, "cnn", quick, 200)
+    monkeypatch.setattr(sb3, "save_checkpoint", save_then_stop)
+    with pytest.raises(_Interrupted):
+        sb3.run_sb3(*args)
+    _, meta = sb3.load_checkpoint(folder / "checkpoint")
+    # SB3 stores a step's transition after the callbacks have seen it: that one is not kept
+    assert meta["steps_done"] == 200 and meta["buffer"]["pos"] == 199
+    monkeypatch.setattr(sb3, "save_checkpoint", save)
+    summary = sb3.run_sb3(*args)
+    assert summary["finished"] and summary["resumed_at_steps"] == [200]
+    assert not (folder / "checkpoint").exists()
+    with open(folder / "metrics.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    steps = [int(r["step"]) for r in rows]
+    assert steps == sorted(steps) and steps[-1] <= 600
+    assert (
+        [int(r["episode"]) for r in rows]
+        == list(range(len(rows)))
+        == list(range(summary["episodes"]))
+    )
+
+
+def test_a_restored_learner_is_the_saved_one_and_a_misfit_is_refused(tmp_path):
+    pytest.importorskip("stable_baselines3")
+    import torch
+    from littlebrain_baselines.sb3 import _learner_state, _restore_learner
+    from stable_baselines3 import DQN
+
+    from littlebrain.errors import CheckpointError
+
+    def learner():
+        env = gym.make("littlebrain/Snake-v0")
+        return DQN("MlpPolicy", env, seed=0, learning_starts=20, buffer_size=500, device="cpu")
+
+    trained = learner()
+    trained.learn(300)
+    arrays, meta = _learner_state(trained)
+    restored = learner()
+    _restore_learner(restored, arrays, meta, tmp_path)
+    again, _ = _learner_state(restored)
+    assert arrays.keys() == again.keys()
+    assert all(np.array_equal(arrays[k], again[k]) for k in arrays)
+    assert restored.num_timesteps == 300 and restored.replay_buffer.pos == 300
+    observation = np.asarray(trained.replay_buffer.observations[:8, 0])
+    with torch.no_grad():
+        assert torch.equal(
+            trained.q_net(torch.as_tensor(observation, dtype=torch.float32)),
+            restored.q_net(torch.as_tensor(observation, dtype=torch.float32)),
+        )
+    misfit = {**arrays, "policy/q_net.q_net.0.weight": np.zeros((3, 3), np.float32)}
+    with pytest.raises(CheckpointError, match="does not fit"):
+        _restore_learner(learner(), misfit, meta, tmp_path)
+    with pytest.raises(CheckpointError, match="replay position"):
+        _restore_learner(learner(), arrays, {**meta, "buffer": {"pos": 10**6, "full": 0}}, tmp_path)

@@ -2,7 +2,7 @@
 
 Every (method, budget, seed) is a run folder under `runs/bench/snake/` (checkpoints stay there,
 out of git). Finished runs are never redone; an unfinished littlebrain run resumes from its last
-checkpoint; an unfinished baseline run restarts (see littlebrain_baselines.sb3). `--report`
+checkpoint, a baseline run from its own (see littlebrain_baselines.sb3). `--report`
 reads the run folders and writes results/snake/: README.md (the table), runs.csv (one row per
 run), raw/ (each run's metrics.csv and summary.json), learning_curves.png and best_episode.gif.
 The measured references in the anchors folder (`--anchors`, default ../shared/anchors/snake) are
@@ -47,6 +47,9 @@ CNN_SEARCH: dict[str, dict[str, dict[str, Any]]] = {
         "target250-freq1": {"target_update_interval": 250, "train_freq": 1},
     },
 }
+#: the setting each search picked, which the CNN rows of the table run with (one seed at 200,000
+#: steps each; results/snake/cnn_search_session18.md)
+CNN_PICK = {"ppo": "lr1e-3", "dqn": "zoo"}
 
 
 @dataclass(frozen=True)
@@ -158,11 +161,12 @@ METHODS: dict[str, Method] = {
         *(
             Method(
                 f"{algo}-cnn-{reward}{suffix}",
-                f"SB3 {algo.upper()}, small CNN, {reward} rewards{label}",
+                f"SB3 {algo.upper()}, small CNN ({CNN_PICK[algo]}), {reward} rewards{label}",
                 kind="sb3",
                 algo=algo,
                 policy="cnn",
                 env_kwargs={**view, "reward_mode": reward},
+                overrides=CNN_SEARCH[algo][CNN_PICK[algo]],
             )
             for algo in ("dqn", "ppo")
             for reward in ("sparse", "shaped")
@@ -234,7 +238,8 @@ def run_job(job: Job) -> tuple[Job, str]:
     if method.kind == "sb3":
         from littlebrain_baselines.sb3 import run_sb3
 
-        shutil.rmtree(folder, ignore_errors=True)
+        if not (folder / "checkpoint").is_dir():  # else it resumes from there
+            shutil.rmtree(folder, ignore_errors=True)
         run_sb3(
             folder, method.algo, SNAKE, method.env_kwargs, job.steps, job.seed,
             policy=method.policy, overrides=method.overrides,
