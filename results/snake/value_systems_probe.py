@@ -1,0 +1,86 @@
+"""Which value system plays and predicts better, early and late in a run (session 22).
+
+Loads a run's checkpoint, freezes the brain (epsilon 0.001) and plays EPISODES episodes with the
+arbitration as it is ("both"), with one system's confidence set to 0 ("hippocampus": the
+striatum left out; "striatum": the hippocampus left out), or with the hippocampus's confidence
+scaled ("episodic=0.5"). Per step it keeps each system's value
+of the chosen action and, at the episode's end, the discounted return that followed (gamma
+0.97, the brain's): the mean squared error of each system, and of the arbitrated value, against
+it. Options (environment): EXACT=1 searches every memory (no IVF cells); MAX_AGE=N leaves the
+memories stored more than N steps before the checkpoint without a value.
+
+    python results/snake/value_systems_probe.py RUN_FOLDER STEP MODE EPISODES
+    python results/snake/value_systems_probe.py \
+        runs/snake-1m-s21/littlebrain-egocentric-1000000/seed0 1000000 both 100
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+
+import littlebrain  # noqa: F401 - registers the worlds
+from littlebrain.checkpoint import load_checkpoint
+from littlebrain.loop import AgentLoop
+from littlebrain.runs import RunFolder, make_brain, make_env
+
+run, step, mode, episodes = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+folder, config = RunFolder.open(run)
+env = make_env(config)
+brain = make_brain(config, env)
+checkpoint = [c for c in folder.checkpoints() if c.name.endswith(f"{step:012d}")][0]
+arrays, _ = load_checkpoint(checkpoint, max_bytes=10**10)
+brain.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("loop.")})
+brain.freeze(True)
+hippocampus = brain.hippocampus
+if os.environ.get("EXACT"):
+    hippocampus._probe = hippocampus.config.ivf_cells
+if os.environ.get("MAX_AGE"):
+    old = hippocampus.stored_at[: hippocampus.size] < step - int(os.environ["MAX_AGE"])
+    hippocampus.n_returns[: hippocampus.size][old] = 0
+arbitrate = brain.neuromodulators.arbitrate
+if mode == "hippocampus":
+    brain.neuromodulators.arbitrate = lambda qe, ce, qs, cs: arbitrate(qe, ce, qs, 0 * cs)
+elif mode == "striatum":
+    brain.neuromodulators.arbitrate = lambda qe, ce, qs, cs: arbitrate(qe, 0 * ce, qs, cs)
+elif mode.startswith("episodic="):  # the hippocampus's confidence scaled by this factor
+    factor = float(mode.split("=")[1])
+    brain.neuromodulators.arbitrate = lambda qe, ce, qs, cs: arbitrate(qe, factor * ce, qs, cs)
+
+rows, episode = [], []
+think, conclude = brain.think, brain.conclude
+
+
+def think_and_keep(observation, feedback):
+    action = think(observation, feedback)
+    _, _, _, _, q, q_e, c_e, q_s, c_s, _, _ = brain._last
+    episode.append((feedback, q_e[action], q_s[action], q[action]))
+    return action
+
+
+def conclude_and_score(observation, feedback, terminated):
+    conclude(observation, feedback, terminated)
+    rewards = [e[0] for e in episode[1:]] + [feedback]  # step t+1's feedback is decision t's
+    future, returns = 0.0, []
+    for reward in reversed(rewards):
+        future = reward + 0.97 * future
+        returns.append(future)
+    rows.extend((g, *e[1:]) for g, e in zip(reversed(returns), episode, strict=True))
+    episode.clear()
+
+
+brain.think, brain.conclude = think_and_keep, conclude_and_score
+records = AgentLoop(env, brain, 777, stream="evaluation").run_episodes(episodes, max_steps=10**8)
+g, q_e, q_s, q = np.array(rows, dtype=float).T
+print(json.dumps({
+    "run": run, "step": step, "mode": mode, "episodes": episodes,
+    **({"exact": True} if os.environ.get("EXACT") else {}),
+    **({"max_age": int(os.environ["MAX_AGE"])} if os.environ.get("MAX_AGE") else {}),
+    "score_mean": float(np.mean([r.score for r in records])),
+    "score_median": float(np.median([r.score for r in records])),
+    "mse_hippocampus": float(np.mean((g - q_e) ** 2)),
+    "mse_striatum": float(np.mean((g - q_s) ** 2)),
+    "mse_arbitrated": float(np.mean((g - q) ** 2)),
+    "mean_return": float(g.mean()),
+}))  # fmt: skip
