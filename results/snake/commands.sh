@@ -93,3 +93,14 @@ littlebrain bench snake --report --runs runs/snake-session20 --out results/snake
 # session 21, commit a4aac76: today's brain to 1M steps, 2 seeds; the table's 1M row replaced
 littlebrain bench snake --methods littlebrain-egocentric --steps 1000000 --seeds 2 --workers 2 --runs runs/snake-1m-s21
 littlebrain bench snake --report --runs runs/snake-session21 --out results/snake
+# session 22 (results/snake/growth_session22.md): frozen probes of the 200k and 1M checkpoints
+for s in 0 1; do for m in both striatum hippocampus episodic=0.5 habit=0.5; do
+  python results/snake/value_systems_probe.py runs/snake-session20/littlebrain-egocentric-200000/seed$s 200000 $m 100
+  python results/snake/value_systems_probe.py runs/snake-1m-s21/littlebrain-egocentric-1000000/seed$s 1000000 $m 100
+done; done
+# the two arbitration probes, from worktrees of branches reliability (21099b7) and reliability-mc (e9b38c9)
+PYTHONPATH=<worktree>/src littlebrain bench snake --methods littlebrain-egocentric --steps 1000000 --seeds 2 --workers 2 --runs runs/s22-rel     # stopped at 265k
+PYTHONPATH=<worktree>/src littlebrain bench snake --methods littlebrain-egocentric --steps 1000000 --seeds 2 --workers 2 --runs runs/s22-relmc   # stopped at 600k
+# issue 21's CNN rows at 2M steps x 3 seeds (resumable; started in session 22 at 530f002, in progress:
+# rerun the same command to continue from each run's last 100k-step checkpoint)
+OMP_NUM_THREADS=1 littlebrain bench snake --methods ppo-cnn-sparse-egocentric dqn-cnn-sparse-egocentric --seeds 3 --steps 2000000 --workers 2 --runs runs/snake-cnn-2m

@@ -3,7 +3,8 @@
 Loads a run's checkpoint, freezes the brain (epsilon 0.001) and plays EPISODES episodes with the
 arbitration as it is ("both"), with one system's confidence set to 0 ("hippocampus": the
 striatum left out; "striatum": the hippocampus left out), or with the hippocampus's confidence
-scaled ("episodic=0.5"). Per step it keeps each system's value
+scaled ("episodic=0.5"), or left out where the striatum's best action leads its second by more
+than a gap ("habit=0.5"). Per step it keeps each system's value
 of the chosen action and, at the episode's end, the discounted return that followed (gamma
 0.97, the brain's): the mean squared error of each system, and of the arbitrated value, against
 it. Options (environment): EXACT=1 searches every memory (no IVF cells); MAX_AGE=N leaves the
@@ -44,6 +45,14 @@ if mode == "hippocampus":
     brain.neuromodulators.arbitrate = lambda qe, ce, qs, cs: arbitrate(qe, ce, qs, 0 * cs)
 elif mode == "striatum":
     brain.neuromodulators.arbitrate = lambda qe, ce, qs, cs: arbitrate(qe, 0 * ce, qs, cs)
+elif mode.startswith("habit="):  # the striatum alone where its best action leads by > GAP
+    gap_min = float(mode.split("=")[1])
+
+    def habit(qe, ce, qs, cs):
+        top = np.sort(qs)[-2:]
+        return arbitrate(qe, ce * (top[1] - top[0] <= gap_min), qs, cs)
+
+    brain.neuromodulators.arbitrate = habit
 elif mode.startswith("episodic="):  # the hippocampus's confidence scaled by this factor
     factor = float(mode.split("=")[1])
     brain.neuromodulators.arbitrate = lambda qe, ce, qs, cs: arbitrate(qe, factor * ce, qs, cs)
