@@ -4,7 +4,8 @@ Loads a run's checkpoint, freezes the brain (epsilon 0.001) and plays EPISODES e
 arbitration as it is ("both"), with one system's confidence set to 0 ("hippocampus": the
 striatum left out; "striatum": the hippocampus left out), or with the hippocampus's confidence
 scaled ("episodic=0.5"), or left out where the striatum's best action leads its second by more
-than a gap ("habit=0.5"). Per step it keeps each system's value
+than a gap ("habit=0.5"); or with the hippocampus's recall averaged otherwise ("recall-mean",
+"recall-k=32"). Per step it keeps each system's value
 of the chosen action and, at the episode's end, the discounted return that followed (gamma
 0.97, the brain's): the mean squared error of each system, and of the arbitrated value, against
 it. Options (environment): EXACT=1 searches every memory (no IVF cells); MAX_AGE=N leaves the
@@ -15,6 +16,7 @@ memories stored more than N steps before the checkpoint without a value.
         runs/snake-1m-s21/littlebrain-egocentric-1000000/seed0 1000000 both 100
 """
 
+import dataclasses
 import json
 import os
 import sys
@@ -40,6 +42,11 @@ if os.environ.get("EXACT"):
 if os.environ.get("MAX_AGE"):
     old = hippocampus.stored_at[: hippocampus.size] < step - int(os.environ["MAX_AGE"])
     hippocampus.n_returns[: hippocampus.size][old] = 0
+if mode == "recall-mean":  # the hippocampus recalls a plain mean of its k nearest
+    hippocampus._kernel_averaging = False
+elif mode.startswith("recall-k="):  # ... or weighs this many neighbours by its kernel
+    k_neighbours = int(mode.split("=")[1])
+    hippocampus.config = dataclasses.replace(hippocampus.config, k_neighbours=k_neighbours)
 arbitrate = brain.neuromodulators.arbitrate
 if mode == "hippocampus":
     brain.neuromodulators.arbitrate = lambda qe, ce, qs, cs: arbitrate(qe, ce, qs, 0 * cs)
