@@ -223,7 +223,7 @@ def run_job(job: Job) -> tuple[Job, str]:
     if method.kind == "scripted":
         folder.mkdir(parents=True, exist_ok=True)
         evaluation, done = run_scripted(job), "ran"
-    elif method.kind == "sb3":  # SB3 checkpoints are pickles: an unfinished run restarts
+    elif method.kind == "sb3":  # an unfinished run restarts (short runs; Snake's long ones resume)
         from littlebrain_baselines.sb3 import run_sb3_gates
 
         shutil.rmtree(folder, ignore_errors=True)
