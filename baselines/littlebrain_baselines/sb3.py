@@ -266,12 +266,14 @@ def train(
 
 
 def _metric_rows(path: Path, up_to_step: int) -> list[list[str]]:
-    """metrics.csv's rows of the episodes that ended by `up_to_step` (header left out)."""
+    """metrics.csv's rows of the episodes that ended by `up_to_step` (header and any row cut
+    short by the interruption left out)."""
     if not path.is_file():
         return []
     with open(path, newline="", encoding="utf-8") as file:
         rows = list(csv.reader(file))[1:]
-    return [row for row in rows if len(row) == len(METRIC_FIELDS) and int(row[0]) <= up_to_step]
+    complete = [row for row in rows if len(row) == len(METRIC_FIELDS) and row[0].isdigit()]
+    return [row for row in complete if int(row[0]) <= up_to_step]
 
 
 def _learner_state(model: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
