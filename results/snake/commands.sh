@@ -94,6 +94,8 @@ littlebrain bench snake --report --runs runs/snake-session20 --out results/snake
 littlebrain bench snake --methods littlebrain-egocentric --steps 1000000 --seeds 2 --workers 2 --runs runs/snake-1m-s21
 littlebrain bench snake --report --runs runs/snake-session21 --out results/snake
 # session 22 (results/snake/growth_session22.md): frozen probes of the 200k and 1M checkpoints
+# (modes: both striatum hippocampus episodic=0.9/0.75/0.5 habit=0.5/0.25 recall-mean recall-k=32
+# striatum-precision=20000; EXACT=1 and MAX_AGE=150000/30000 with "both"; growth_session22.md)
 for s in 0 1; do for m in both striatum hippocampus episodic=0.5 habit=0.5; do
   python results/snake/value_systems_probe.py runs/snake-session20/littlebrain-egocentric-200000/seed$s 200000 $m 100
   python results/snake/value_systems_probe.py runs/snake-1m-s21/littlebrain-egocentric-1000000/seed$s 1000000 $m 100

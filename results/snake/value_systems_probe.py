@@ -5,11 +5,13 @@ arbitration as it is ("both"), with one system's confidence set to 0 ("hippocamp
 striatum left out; "striatum": the hippocampus left out), or with the hippocampus's confidence
 scaled ("episodic=0.5"), or left out where the striatum's best action leads its second by more
 than a gap ("habit=0.5"); or with the hippocampus's recall averaged otherwise ("recall-mean",
-"recall-k=32"). Per step it keeps each system's value
-of the chosen action and, at the episode's end, the discounted return that followed (gamma
-0.97, the brain's): the mean squared error of each system, and of the arbitrated value, against
-it. Options (environment): EXACT=1 searches every memory (no IVF cells); MAX_AGE=N leaves the
-memories stored more than N steps before the checkpoint without a value.
+"recall-k=32"); or with the striatum's confidence growing linearly with its experience, in units
+of V visits ("striatum-precision=20000"), where it saturates after about 20 today. Per step it
+keeps each system's value of the chosen action and, at the episode's end, the discounted return
+that followed (gamma 0.97, the brain's): the mean squared error of each system, and of the
+arbitrated value, against it. Options (environment): EXACT=1 searches every memory (no IVF
+cells); MAX_AGE=N leaves the memories stored more than N steps before the checkpoint without a
+value.
 
     python results/snake/value_systems_probe.py RUN_FOLDER STEP MODE EPISODES
     python results/snake/value_systems_probe.py \
@@ -26,6 +28,7 @@ import numpy as np
 import littlebrain  # noqa: F401 - registers the worlds
 from littlebrain.checkpoint import load_checkpoint
 from littlebrain.loop import AgentLoop
+from littlebrain.regions import _exact as exact
 from littlebrain.runs import RunFolder, make_brain, make_env
 
 run, step, mode, episodes = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
@@ -47,6 +50,16 @@ if mode == "recall-mean":  # the hippocampus recalls a plain mean of its k neare
 elif mode.startswith("recall-k="):  # ... or weighs this many neighbours by its kernel
     k_neighbours = int(mode.split("=")[1])
     hippocampus.config = dataclasses.replace(hippocampus.config, k_neighbours=k_neighbours)
+if mode.startswith("striatum-precision="):  # its confidence: experience / V, not saturating
+    visits_unit = float(mode.split("=")[1])
+    striatum = brain.striatum
+
+    def linear_confidence(code, mass):
+        if mass == 0:
+            return np.zeros(striatum.n_actions)
+        return exact.matvec(striatum.visits, np.abs(code) / mass) / visits_unit
+
+    striatum._confidence = linear_confidence
 arbitrate = brain.neuromodulators.arbitrate
 if mode == "hippocampus":
     brain.neuromodulators.arbitrate = lambda qe, ce, qs, cs: arbitrate(qe, ce, qs, 0 * cs)
