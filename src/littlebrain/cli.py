@@ -203,9 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="M",
         help="methods to run (default: the suite's littlebrain methods and chance, and for "
         "gates the scripted controller); snake baselines: dqn-sparse, dqn-shaped, ppo-sparse, "
-        "ppo-shaped, each also with -egocentric; dishpong baselines: dqn-reward, a2c-reward, "
-        "ppo-reward; gates baselines: ppo-box, sac-box, ppo-primitives, dqn-primitives, each "
-        "also with -progress (the baselines extra); an unknown name lists them all",
+        "ppo-shaped (an MLP) and dqn-cnn-sparse, ..., ppo-cnn-shaped (a small CNN), each also "
+        "with -egocentric, resuming from a checkpoint every 100k steps; dishpong baselines: "
+        "dqn-reward, a2c-reward, ppo-reward; gates baselines: ppo-box, sac-box, ppo-primitives, "
+        "dqn-primitives, each also with -progress (the baselines extra); an unknown name lists "
+        "them all",
     )
     bench.add_argument(
         "--steps",
