@@ -106,3 +106,7 @@ PYTHONPATH=<worktree>/src littlebrain bench snake --methods littlebrain-egocentr
 # issue 21's CNN rows at 2M steps x 3 seeds (resumable; started in session 22 at 530f002, in progress:
 # rerun the same command to continue from each run's last 100k-step checkpoint)
 OMP_NUM_THREADS=1 littlebrain bench snake --methods ppo-cnn-sparse-egocentric dqn-cnn-sparse-egocentric --seeds 3 --steps 2000000 --workers 2 --runs runs/snake-cnn-2m
+# session 22, commit 27ccc19: the CNN PPO row at 200k (3 seeds), copied into the table's runs folder
+OMP_NUM_THREADS=1 littlebrain bench snake --methods ppo-cnn-sparse-egocentric --seeds 3 --steps 200000 --workers 2 --runs runs/snake-cnn-200k
+cp -r runs/snake-cnn-200k/ppo-cnn-sparse-egocentric-200000 runs/snake-session21/
+littlebrain bench snake --report --runs runs/snake-session21 --out results/snake
