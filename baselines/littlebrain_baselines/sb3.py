@@ -34,6 +34,7 @@ import gymnasium as gym
 import numpy as np
 
 from littlebrain.checkpoint import load_checkpoint, save_checkpoint, write_json_atomic
+from littlebrain.csvfiles import truncate_rows
 from littlebrain.errors import CheckpointError
 from littlebrain.runs import METRIC_FIELDS, provenance, read_metrics
 
@@ -169,13 +170,17 @@ def train(
         env = gym.make(env_id, **env_kwargs)
         return ActionPrimitives(env) if primitives else env
 
-    # the episodes logged up to the checkpoint (all of them when starting afresh: none)
-    kept = _metric_rows(folder / "metrics.csv", saved["steps_done"]) if resuming else []
-    metrics = open(folder / "metrics.csv", "w", newline="", encoding="utf-8")  # noqa: SIM115
+    # the episodes logged up to the checkpoint are kept, the rest played again
+    metrics_path = folder / "metrics.csv"
+    if resuming and metrics_path.is_file():
+        truncate_rows(metrics_path, saved["steps_done"])
+        episodes_kept = len(read_metrics(metrics_path)["step"])
+    else:
+        episodes_kept = 0
+        with open(metrics_path, "w", newline="", encoding="utf-8") as file:
+            csv.writer(file).writerow(METRIC_FIELDS)
+    metrics = open(metrics_path, "a", newline="", encoding="utf-8")  # noqa: SIM115
     writer = csv.writer(metrics)
-    writer.writerow(METRIC_FIELDS)
-    writer.writerows(kept)
-    metrics.flush()
     started = time.perf_counter() - saved["wall_seconds"]
     cpu_started = time.process_time() - saved["cpu_seconds"]
 
@@ -185,7 +190,7 @@ def train(
 
         def __init__(self) -> None:
             super().__init__()
-            self.episode = len(kept)
+            self.episode = episodes_kept
             self.lengths, self.returns = np.zeros(n_envs, int), np.zeros(n_envs)
             self.next_save = saved["steps_done"] + (checkpoint_every or steps + 1)
 
@@ -263,17 +268,6 @@ def train(
     write_json_atomic(folder / "summary.json", summary)
     shutil.rmtree(checkpoint, ignore_errors=True)  # finished: the learner is not kept
     return summary, model, make
-
-
-def _metric_rows(path: Path, up_to_step: int) -> list[list[str]]:
-    """metrics.csv's rows of the episodes that ended by `up_to_step` (header and any row cut
-    short by the interruption left out)."""
-    if not path.is_file():
-        return []
-    with open(path, newline="", encoding="utf-8") as file:
-        rows = list(csv.reader(file))[1:]
-    complete = [row for row in rows if len(row) == len(METRIC_FIELDS) and row[0].isdigit()]
-    return [row for row in complete if int(row[0]) <= up_to_step]
 
 
 def _learner_state(model: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
