@@ -110,3 +110,15 @@ OMP_NUM_THREADS=1 littlebrain bench snake --methods ppo-cnn-sparse-egocentric dq
 OMP_NUM_THREADS=1 littlebrain bench snake --methods ppo-cnn-sparse-egocentric --seeds 3 --steps 200000 --workers 2 --runs runs/snake-cnn-200k
 cp -r runs/snake-cnn-200k/ppo-cnn-sparse-egocentric-200000 runs/snake-session21/
 littlebrain bench snake --report --runs runs/snake-session21 --out results/snake
+# session 23, commit 01a61b6 (growth_session23.md): the default brain's seed 1 to 1M again with
+# every 200k checkpoint kept (bit-identical to the committed run), each checkpoint played frozen;
+# then the striatum whose plasticity falls with use (growth_session23/stable_visits.patch applied)
+echo 'keep_checkpoints = 10' > keep.toml
+littlebrain run snake --env-arg view=egocentric --steps 1000000 --seed 1 --quiet --checkpoint-every 200000 --config keep.toml --out runs/s23/ego1
+for st in 200000 400000 600000 800000 1000000; do for m in both striatum advantage; do
+  python results/snake/value_systems_probe.py runs/s23/ego1 $st $m 100; done; done   # state-weights at 400k
+printf 'keep_checkpoints = 10\n[brain_config.striatum]\nstable_visits = 20000.0\n' > stable20k.toml
+for s in 0 1; do littlebrain run snake --env-arg view=egocentric --steps 1000000 --seed $s --quiet --checkpoint-every 200000 --config stable20k.toml --out runs/s23/stable20k-seed$s; done   # seed 1 stopped at 418k
+# session 23: the CNN PPO 2M runs started again from scratch (session 22's run folders did not
+# survive the fresh checkout); seeds 0 and 1 at 01a61b6, seed 2 stopped at 330k for the CPU
+OMP_NUM_THREADS=1 littlebrain bench snake --methods ppo-cnn-sparse-egocentric --seeds 2 --steps 2000000 --workers 2 --runs runs/snake-cnn-2m

@@ -1,4 +1,4 @@
-"""Which value system plays and predicts better, early and late in a run (session 22).
+"""Which value system plays and predicts better, early and late in a run (sessions 22-23).
 
 Loads a run's checkpoint, freezes the brain (epsilon 0.001) and plays EPISODES episodes with the
 arbitration as it is ("both"), with one system's confidence set to 0 ("hippocampus": the
@@ -6,10 +6,14 @@ striatum left out; "striatum": the hippocampus left out), or with the hippocampu
 scaled ("episodic=0.5"), or left out where the striatum's best action leads its second by more
 than a gap ("habit=0.5"); or with the hippocampus's recall averaged otherwise ("recall-mean",
 "recall-k=32"); or with the striatum's confidence growing linearly with its experience, in units
-of V visits ("striatum-precision=20000"), where it saturates after about 20 today. Per step it
+of V visits ("striatum-precision=20000"), where it saturates after about 20 today; or with each
+system's values centred on its own level before they are mixed ("advantage"), or one weight per
+system per state, its mean confidence over the actions ("state-weights"). Per step it
 keeps each system's value of the chosen action and, at the episode's end, the discounted return
 that followed (gamma 0.97, the brain's): the mean squared error of each system, and of the
-arbitrated value, against it. Options (environment): EXACT=1 searches every memory (no IVF
+arbitrated value, against it; and where both systems have a level (their confidence-weighted
+mean value over the actions), the hippocampus's level minus the striatum's and how often their
+best actions differ. Options (environment): EXACT=1 searches every memory (no IVF
 cells); MAX_AGE=N leaves the memories stored more than N steps before the checkpoint without a
 value.
 
@@ -61,6 +65,15 @@ if mode.startswith("striatum-precision="):  # its confidence: experience / V, no
 
     striatum._confidence = linear_confidence
 arbitrate = brain.neuromodulators.arbitrate
+
+
+def level(values, confidence):
+    """A system's value of the state: its confidence-weighted mean over the actions (None
+    where it has no confidence at all)."""
+    total = float(np.sum(confidence))
+    return float(np.sum(confidence * values)) / total if total > 0 else None
+
+
 if mode == "hippocampus":
     brain.neuromodulators.arbitrate = lambda qe, ce, qs, cs: arbitrate(qe, ce, qs, 0 * cs)
 elif mode == "striatum":
@@ -76,6 +89,24 @@ elif mode.startswith("habit="):  # the striatum alone where its best action lead
 elif mode.startswith("episodic="):  # the hippocampus's confidence scaled by this factor
     factor = float(mode.split("=")[1])
     brain.neuromodulators.arbitrate = lambda qe, ce, qs, cs: arbitrate(qe, factor * ce, qs, cs)
+elif mode == "advantage":  # each system's values centred on its own state value (session 23)
+
+    def centred(qe, ce, qs, cs):
+        levels = [level(qe, ce) or 0.0, level(qs, cs) or 0.0]
+        weights = [np.sum(ce), np.sum(cs)]
+        shared = np.dot(levels, weights) / max(sum(weights), 1e-12)
+        # centred values, then the common level back: the ranking is each system's own
+        return arbitrate(qe - levels[0] + shared, ce, qs - levels[1] + shared, cs)
+
+    brain.neuromodulators.arbitrate = centred
+elif mode == "state-weights":  # one weight per system in a state: its mean confidence
+
+    def per_state(qe, ce, qs, cs):
+        return arbitrate(qe, np.full_like(ce, ce.mean()), qs, np.full_like(cs, cs.mean()))
+
+    brain.neuromodulators.arbitrate = per_state
+
+levels_gap = []
 
 rows, episode = [], []
 think, conclude = brain.think, brain.conclude
@@ -85,6 +116,9 @@ def think_and_keep(observation, feedback):
     action = think(observation, feedback)
     _, _, _, _, q, q_e, c_e, q_s, c_s, _, _ = brain._last
     episode.append((feedback, q_e[action], q_s[action], q[action]))
+    b_e, b_s = level(q_e, c_e), level(q_s, c_s)
+    if b_e is not None and b_s is not None:
+        levels_gap.append((b_e - b_s, int(np.argmax(q_e)) != int(np.argmax(q_s))))
     return action
 
 
@@ -112,4 +146,7 @@ print(json.dumps({
     "mse_striatum": float(np.mean((g - q_s) ** 2)),
     "mse_arbitrated": float(np.mean((g - q) ** 2)),
     "mean_return": float(g.mean()),
+    "level_gap_mean": float(np.mean([gap for gap, _ in levels_gap])),
+    "level_gap_sd": float(np.std([gap for gap, _ in levels_gap])),
+    "disagree": float(np.mean([d for _, d in levels_gap])),
 }))  # fmt: skip
