@@ -122,3 +122,5 @@ for s in 0 1; do littlebrain run snake --env-arg view=egocentric --steps 1000000
 # session 23: the CNN PPO 2M runs started again from scratch (session 22's run folders did not
 # survive the fresh checkout); seeds 0 and 1 at 01a61b6, seed 2 stopped at 330k for the CPU
 OMP_NUM_THREADS=1 littlebrain bench snake --methods ppo-cnn-sparse-egocentric --seeds 2 --steps 2000000 --workers 2 --runs runs/snake-cnn-2m
+printf 'keep_checkpoints = 10\n[brain_config]\nablate = ["novelty"]\n' > no-novelty.toml
+littlebrain run snake --env-arg view=egocentric --steps 1000000 --seed 0 --quiet --checkpoint-every 200000 --config no-novelty.toml --out runs/s23/no-novelty-seed0
