@@ -124,3 +124,8 @@ for s in 0 1; do littlebrain run snake --env-arg view=egocentric --steps 1000000
 OMP_NUM_THREADS=1 littlebrain bench snake --methods ppo-cnn-sparse-egocentric --seeds 2 --steps 2000000 --workers 2 --runs runs/snake-cnn-2m
 printf 'keep_checkpoints = 10\n[brain_config]\nablate = ["novelty"]\n' > no-novelty.toml
 littlebrain run snake --env-arg view=egocentric --steps 1000000 --seed 0 --quiet --checkpoint-every 200000 --config no-novelty.toml --out runs/s23/no-novelty-seed0
+# session 23: the table again, every earlier row restored from raw/ (summary.json and
+# metrics.csv) into runs/snake-table/<method>-<budget>/seed<N>/, plus the two finished CNN PPO
+# 2M runs (their checkpoints left out); the hand-written section re-appended after it
+cp -r runs/snake-cnn-2m/ppo-cnn-sparse-egocentric-2000000 runs/snake-table/
+littlebrain bench snake --report --runs runs/snake-table --out results/snake
