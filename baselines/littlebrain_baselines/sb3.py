@@ -173,8 +173,7 @@ def train(
     # the episodes logged up to the checkpoint are kept, the rest played again
     metrics_path = folder / "metrics.csv"
     if resuming and metrics_path.is_file():
-        truncate_rows(metrics_path, saved["steps_done"])
-        episodes_kept = len(read_metrics(metrics_path)["step"])
+        episodes_kept = truncate_rows(metrics_path, saved["steps_done"])
     else:
         episodes_kept = 0
         with open(metrics_path, "w", newline="", encoding="utf-8") as file:

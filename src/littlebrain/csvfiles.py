@@ -29,8 +29,9 @@ def read_columns(
     return {name: table[:, i] for i, name in enumerate(found)}
 
 
-def truncate_rows(path: Path, last_step: int) -> None:
-    """Keep the header and the complete rows whose first column (a step) is <= `last_step`."""
+def truncate_rows(path: Path, last_step: int) -> int:
+    """Keep the header and the complete rows whose first column (a step) is <= `last_step`;
+    returns how many rows (besides the header) are kept."""
     with open(path, newline="", encoding="utf-8") as file:
         rows = list(csv.reader(file))
     kept = [rows[0]] + [
@@ -39,8 +40,9 @@ def truncate_rows(path: Path, last_step: int) -> None:
         if len(row) == len(rows[0]) and row[0].isdigit() and int(row[0]) <= last_step
     ]
     if len(kept) == len(rows):
-        return
+        return len(kept) - 1
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as file:
         csv.writer(file).writerows(kept)
     tmp.replace(path)
+    return len(kept) - 1
