@@ -282,7 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the run folders live (default: runs/bench/SUITE)",
     )
     bench.add_argument(
-        "--out", default=None, metavar="DIR", help="report folder (default: results/SUITE)"
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="report folder (default: results/SUITE, or DIR/report with --runs DIR: a sweep in "
+        "its own runs folder never overwrites the committed table)",
     )
     bench.add_argument(
         "--report", action="store_true", help="only aggregate the finished runs into the report"
@@ -477,8 +481,10 @@ def main(argv: list[str] | None = None) -> int:
             from littlebrain.bench import Workers
 
             args.workers = Workers(args.workers, args.backend, args.address)
+            # a report replaces its folder's table and raw data, so only the suite's own runs
+            # folder reports to results/ unless --out says so
+            args.out = args.out or (f"{args.runs}/report" if args.runs else f"results/{args.suite}")
             args.runs = args.runs or f"runs/bench/{args.suite}"
-            args.out = args.out or f"results/{args.suite}"
             atari_only = {
                 "--games": args.games,
                 "--eval-episodes": args.eval_episodes,

@@ -86,6 +86,12 @@ def test_suite_runs_resumes_and_reports(tmp_path, capsys):
     assert main([*report, str(tmp_path / "fresh")]) == 2
     assert "no best_episode.gif to keep" in capsys.readouterr().err
 
+    # a runs folder of its own reports into itself unless --out says otherwise: a partial
+    # sweep must never replace the committed table (results/snake) and delete its raw data
+    assert main(["bench", "snake", "--report", "--runs", str(runs)]) == 0
+    assert (runs / "report" / "README.md").is_file()
+    assert f"report: {runs / 'report'}" in capsys.readouterr().out
+
 
 def test_report_without_runs_fails_cleanly(tmp_path, capsys):
     assert (
