@@ -129,3 +129,19 @@ littlebrain run snake --env-arg view=egocentric --steps 1000000 --seed 0 --quiet
 # 2M runs (their checkpoints left out); the hand-written section re-appended after it
 cp -r runs/snake-cnn-2m/ppo-cnn-sparse-egocentric-2000000 runs/snake-table/
 littlebrain bench snake --report --runs runs/snake-table --out results/snake
+# session 24, commit 72b1846, AMD EPYC (growth_session24.md): the late decline's arms, one or two
+# seeds each to 1M (TOML files of one setting; the ridge and return-window arms with their patch
+# applied, the reliability arm its patch alone)
+printf '[brain_config]\nablate = ["hippocampus"]\n' > nohippo.toml
+printf '[brain_config]\nconsolidation_per_step = 0\n' > noconsol.toml
+printf '[brain_config.neuromodulators]\nstriatal_weight = 4.0\n' > sw4.toml
+for s in 0 1; do littlebrain run snake --env-arg view=egocentric --steps 1000000 --seed $s --quiet --config nohippo.toml --out runs/s24/nohippo-seed$s; done
+littlebrain run snake --env-arg view=egocentric --steps 1000000 --seed 0 --quiet --config noconsol.toml --out runs/s24/noconsol-seed0   # stopped at 400k
+for s in 0 1; do littlebrain run snake --env-arg view=egocentric --steps 1000000 --seed $s --quiet --config sw4.toml --out runs/s24/sw4-seed$s; done   # seed 0 stopped at 500k
+for s in 0 1 2; do python results/snake/growth_session24/horizon_probe.py $s 0.99 200000 runs/s24/horizon0.99-seed$s; done
+python results/snake/growth_session24/horizon_probe.py 0 0.99 200000 runs/s24/ramp0.99-200k-600k-seed0 600000   # stopped at 500k
+python results/snake/growth_session24/td_error_probe.py runs/s24/window32-seed1 20000
+# session 24: CNN PPO 2M seed 2 from scratch at 1d63d57 (the baselines unchanged since 530f002)
+OMP_NUM_THREADS=1 python -c "from littlebrain.bench.snake import Job, run_job, describe; print(describe(*run_job(Job('ppo-cnn-sparse-egocentric', 2000000, 2, 'runs/snake-cnn-2m'))))"
+# session 24: the table again from raw/ plus that run, as in session 23
+littlebrain bench snake --report --runs runs/snake-table --out results/snake
