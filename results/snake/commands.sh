@@ -145,3 +145,12 @@ python results/snake/growth_session24/td_error_probe.py runs/s24/window32-seed1 
 OMP_NUM_THREADS=1 python -c "from littlebrain.bench.snake import Job, run_job, describe; print(describe(*run_job(Job('ppo-cnn-sparse-egocentric', 2000000, 2, 'runs/snake-cnn-2m'))))"
 # session 24: the table again from raw/ plus that run, as in session 23
 littlebrain bench snake --report --runs runs/snake-table --out results/snake
+# session 25 (commit 7aecf97 plus the session's change; results/snake/growth_session25.md)
+OMP_NUM_THREADS=1 littlebrain bench snake --methods dqn-cnn-sparse-egocentric --seeds 3 --steps 200000 --workers 1 --runs runs/snake-cnn-200k --out /tmp/dqn-report   # seed 0 finished; stopped in seed 1
+printf '[brain_config.neuromodulators]\nhorizon_per_life = 0.2\n' > life0.2.toml
+for s in 0 1 2; do littlebrain run snake --env-arg view=egocentric --steps 1000000 --seed $s --config life0.2.toml --out runs/s25/life0.2r-seed$s; done
+for s in 3 4; do littlebrain run snake --env-arg view=egocentric --steps 200000 --seed $s --config life0.2.toml --out runs/s25/life0.2r-seed$s; littlebrain resume runs/s25/life0.2r-seed$s --steps 1000000; done
+for s in 5 6 7 8 9; do littlebrain run snake --env-arg view=egocentric --steps 200000 --seed $s --config life0.2.toml --out runs/s25/life0.2r-seed$s; done
+python results/snake/growth_session25/horizon_switch_probe.py 0 0.99 200000 runs/s25/rescale-seed0 600000   # stopped at 430k
+# the table again from raw/ plus the CNN DQN run, as in session 23
+littlebrain bench snake --report --runs runs/snake-table --out results/snake

@@ -380,3 +380,44 @@ def test_any_vector_world_runs_with_the_same_defaults(tmp_path):
         == 0
     )
     assert json.loads((run / "summary.json").read_text())["episodes"] > 5
+
+
+def test_a_longer_horizon_reaches_the_striatum_and_the_hippocampus_and_resumes(tmp_path):
+    """With horizon_per_life, the discount the neuromodulators set at a life's end is the one
+    the striatum's trace and the hippocampus's returns use, in a resumed run too."""
+    config = tmp_path / "patient.toml"
+    config.write_text("[brain_config.neuromodulators]\nhorizon_per_life = 1.0\n")
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    common = ["--brain", "default", "--seed", "2", "--quiet", "--config", str(config)]
+    assert main(["run", "snake", "--steps", "3000", "--out", str(straight), *common]) == 0
+    assert main(["run", "snake", "--steps", "1500", "--out", str(resumed), *common]) == 0
+    assert main(["resume", str(resumed), "--steps", "3000", "--quiet"]) == 0
+    rows = [(run / "metrics.csv").read_text().splitlines() for run in (straight, resumed)]
+    assert [r.rsplit(",", 1)[0] for r in rows[0]] == [r.rsplit(",", 1)[0] for r in rows[1]]
+    env = gym.make("littlebrain/Snake-v0")
+    brain = DefaultBrain(
+        env.observation_space,
+        env.action_space,
+        DefaultBrainConfig(neuromodulators=NeuromodulatorConfig(horizon_per_life=1.0)),
+        seed=0,
+    )
+    obs, _ = env.reset(seed=0)
+    for _ in range(40):  # a life of 40 steps, cut short: a horizon of 40 > 1 / (1 - 0.97)
+        obs, reward, terminated, truncated, _ = env.step(brain.step(obs, 0.0))
+        if terminated:
+            break
+    brain.end_episode(obs, 0.0, terminated)
+    gamma = brain.neuromodulators.discount
+    assert gamma > 0.97
+    assert brain.striatum.discount == gamma == brain.hippocampus.discount
+    # a longer life: the values learnt so far are rescaled to the new horizon, r / (1 - gamma)
+    rng = np.random.default_rng(0)
+    brain.striatum.weights[:] = rng.normal(size=brain.striatum.weights.shape)
+    brain.hippocampus.values[:] = rng.normal(size=brain.hippocampus.values.shape)
+    weights, values = brain.striatum.weights.copy(), brain.hippocampus.values.copy()
+    brain.neuromodulators.life_length = 200.0
+    brain.share_discount()
+    factor = (1 - gamma) / (1 - brain.neuromodulators.discount)
+    assert factor == pytest.approx(200 * (1 - gamma))
+    np.testing.assert_allclose(brain.striatum.weights, weights * factor, rtol=1e-6)
+    np.testing.assert_allclose(brain.hippocampus.values, values * factor, rtol=1e-5)

@@ -96,3 +96,33 @@ def test_a_resumed_bout_continues_where_it_stopped():
     broken = neuromodulators.state_dict() | {"bout_left": np.array(-1)}
     with pytest.raises(ValueError, match="bout_left"):
         resumed.load_state_dict(broken)
+
+
+def _live(neuromodulators: Neuromodulators, lives: int, length: int) -> None:
+    rng, q = np.random.default_rng(0), np.zeros(4)
+    for _ in range(lives):
+        for _ in range(length):
+            neuromodulators.choose(q, epsilon=0.0, rng=rng)
+        neuromodulators.end_life()
+
+
+def test_the_horizon_grows_to_a_share_of_the_typical_life_never_below_the_brains_own():
+    patient = Neuromodulators(NeuromodulatorConfig(horizon_per_life=0.2), discount=0.97)
+    _live(patient, lives=10, length=50)  # a horizon of 10 steps: shorter than 1 / (1 - 0.97)
+    assert patient.discount == 0.97
+    _live(patient, lives=600, length=500)  # the running mean forgets the short lives
+    assert patient.life_length == pytest.approx(500, rel=0.01)
+    assert patient.discount == pytest.approx(1 - 1 / 100, abs=1e-4)
+    resumed = Neuromodulators(NeuromodulatorConfig(horizon_per_life=0.2), discount=0.97)
+    resumed.load_state_dict(patient.state_dict())
+    assert resumed.discount == patient.discount
+    fixed = Neuromodulators(NeuromodulatorConfig(), discount=0.97)
+    _live(fixed, lives=10, length=500)
+    assert fixed.discount == 0.97 and fixed.life_length == 500
+
+
+def test_a_frozen_brain_does_not_count_its_lives():
+    neuromodulators = Neuromodulators(NeuromodulatorConfig(horizon_per_life=0.2), 0.97)
+    neuromodulators.freeze(True)
+    _live(neuromodulators, lives=5, length=1000)
+    assert neuromodulators.lives == 0 and neuromodulators.discount == 0.97

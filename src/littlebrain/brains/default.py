@@ -423,6 +423,27 @@ class DefaultBrain(Brain):
             self.striatum.learn(dopamine)
         if self.hippocampus is not None:
             self.hippocampus.conclude(feedback, terminated, final_key=code)
+        self.neuromodulators.end_life()
+        self.share_discount()
+
+    def share_discount(self, rescale: bool = True) -> None:
+        """The neuromodulators' discount (longer as lives grow, with horizon_per_life) reaches
+        the regions that learn values with it, between lives so that no return mixes two. The
+        values learnt so far are rescaled to the new horizon as a steady outcome rate r is
+        worth r / (1 - gamma): unscaled, old and new values clash in the arbitration (Snake,
+        discount 0.97 -> 0.99 at 200k steps, seed 0: 36.7 -> 25.0 at 300k; rescaled: 40.8 at
+        300k, 41.0 at 400k; results/snake/growth_session25.md)."""
+        gamma = self.neuromodulators.discount
+        before = self.striatum.discount if self.striatum is not None else self.hippocampus.discount
+        factor = (1.0 - before) / (1.0 - gamma)
+        if self.striatum is not None:
+            self.striatum.discount = gamma
+            if rescale:
+                self.striatum.scale_values(factor)
+        if self.hippocampus is not None and gamma != self.hippocampus.discount:
+            self.hippocampus.set_discount(gamma)
+            if rescale:
+                self.hippocampus.scale_values(factor)
 
     def striatal_input(self, sparse: np.ndarray, code: np.ndarray) -> np.ndarray:
         """What the striatum reads: the sparse code, and the state code if so wired."""
@@ -447,6 +468,7 @@ class DefaultBrain(Brain):
         if self.hippocampus is not None and tags is not None:
             require_range("Hippocampus.tags", tags, -1, self.dentate_gyrus.config.n_units)
         super().load_state_dict(state)
+        self.share_discount(rescale=False)  # the values saved are at the saved horizon
 
     @property
     def frozen(self) -> bool:

@@ -34,6 +34,8 @@ discounted weight stays above `return_cutoff`. Episode ends:
     largest recalled action value at the final key if any is known; if none is known and the
     final feedback is 0, the pending steps stay unvalued (no outcome is invented for them).
 Memories waiting for an outcome carry no value; they count for novelty and merging, never for Q.
+The discount starts at the config's; the brain may lengthen it between lives (`set_discount`,
+with every value rescaled to the new horizon by `scale_values`: DefaultBrain.share_discount).
 
 Capacity and forgetting: at most `capacity` memories. When full, `evict_fraction` of them is
 forgotten at once (batching keeps the cost amortised): "lru" drops the least recently used
@@ -292,11 +294,7 @@ class Hippocampus(Region):
         self.distance_scale = np.zeros(2, dtype=np.float64)
         self._n = dict.fromkeys(_COUNTERS, 0)
         self._n_evict = max(1, int(config.capacity * config.evict_fraction))
-        # returns="life": the steps back an outcome still weighs return_cutoff or more
-        self._reach = config.max_trajectory
-        if config.discount < 1.0:
-            reach = np.log(config.return_cutoff) / np.log(config.discount)
-            self._reach = min(int(reach) + 1, config.max_trajectory)
+        self.set_discount(config.discount)
         # the recent part is searched exhaustively; it is sorted in when it reaches this size
         self._recent_max = min(config.capacity, max(256, self._n_evict))
         self._scratch_s: np.ndarray | None = None  # work buffers of the compiled query
@@ -420,11 +418,27 @@ class Hippocampus(Region):
         if final_key is not None:
             recall = self._recall(final_key)
             if recall.known.any():
-                bootstrap = self.config.discount * float(recall.values[recall.known].max())
+                bootstrap = self.discount * float(recall.values[recall.known].max())
                 known_future = True
         if feedback != 0.0 or known_future:
             self._replay(feedback + bootstrap)
         self._end_segment()  # with no outcome to write, the pending steps stay unvalued
+
+    def set_discount(self, discount: float) -> None:
+        """The gamma of the returns replayed from now on (memories keep the returns they
+        hold), and with it how far back an outcome reaches."""
+        self.discount = discount
+        # returns="life": the steps back an outcome still weighs return_cutoff or more
+        self._reach = self.config.max_trajectory
+        if discount < 1.0:
+            reach = np.log(self.config.return_cutoff) / np.log(discount)
+            self._reach = min(int(reach) + 1, self.config.max_trajectory)
+
+    def scale_values(self, factor: float) -> None:
+        """Multiply every memory's value (a new horizon: see DefaultBrain.share_discount)."""
+        if factor != 1.0:
+            self.values *= np.float32(factor)
+            self._cache = None
 
     def reset_episode(self) -> None:
         """Start a new episode; a trajectory still waiting (no `conclude`) stays unvalued."""
@@ -764,7 +778,7 @@ class Hippocampus(Region):
         exponents = np.arange(n - 1, -1, -1)
         if steps_ago:
             exponents = np.maximum(exponents - steps_ago, 0)
-        returns = (outcome * self.config.discount**exponents).astype(np.float32)
+        returns = (outcome * self.discount**exponents).astype(np.float32)
         first = max(n - self._reach, 0)  # returns="life": as far back as the outcome reaches
         if first < valued:  # each of these memories' latest return grows by its share
             earlier = self.trajectory[first:valued]

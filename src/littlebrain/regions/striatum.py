@@ -14,10 +14,12 @@ Rule, per step:
 and, for consolidation, hippocampal replay of a stored state x with episodic value G:
     dW[a] = lr_replay * (G - W[a] . x) * x / |x|_1               (the same rule, trace of one step)
 
-Dividing by |x|_1 makes the step size independent of how many units are active (as in tile
-coding). Reads: the state code x, the chosen action a, dopamine (computed by the neuromodulators
-from the region's own values). Writes: Q(s, .) = W x, and per-action experience counts that say
-how sure the striatum is (used to arbitrate against the hippocampus).
+gamma is `discount`, the config's until the brain lengthens it between lives, rescaling W with
+it (DefaultBrain.share_discount). Dividing by |x|_1 makes the step size independent of how many
+units are active (as in tile coding). Reads: the state code x, the chosen action a, dopamine
+(computed by the neuromodulators from the region's own values). Writes: Q(s, .) = W x, and
+per-action experience counts that say how sure the striatum is (used to arbitrate against the
+hippocampus).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class Striatum(Region):
     def __init__(self, n_inputs: int, n_actions: int, config: StriatumConfig) -> None:
         super().__init__()
         self.config = config
+        self.discount = config.discount  # gamma now (the neuromodulators may lengthen it)
         self.n_inputs, self.n_actions = n_inputs, n_actions
         self.weights = np.zeros((n_actions, n_inputs), dtype=np.float64)
         self.trace = np.zeros((n_actions, n_inputs), dtype=np.float64)
@@ -108,6 +111,10 @@ class Striatum(Region):
         self.learn(dopamine)
         self.tag(code, action)
 
+    def scale_values(self, factor: float) -> None:
+        """Multiply every value, Q = (factor W) x (a new horizon: DefaultBrain.share_discount)."""
+        self.weights *= factor
+
     def learn(self, dopamine: float) -> None:
         if self.frozen or dopamine == 0.0:
             return
@@ -116,7 +123,7 @@ class Striatum(Region):
 
     def tag(self, code: np.ndarray, action: int) -> None:
         code, mass = self._check(code)
-        decay = self.config.discount * self.config.trace_decay
+        decay = self.discount * self.config.trace_decay
         _decay_and_tag(self.trace, self.visits, decay, code, action, mass, not self.frozen)
 
     def replay(self, code: np.ndarray, action: int, value: float) -> float:
