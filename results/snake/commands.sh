@@ -154,3 +154,5 @@ for s in 5 6 7 8 9; do littlebrain run snake --env-arg view=egocentric --steps 2
 python results/snake/growth_session25/horizon_switch_probe.py 0 0.99 200000 runs/s25/rescale-seed0 600000   # stopped at 430k
 # the table again from raw/ plus the CNN DQN run, as in session 23
 littlebrain bench snake --report --runs runs/snake-table --out results/snake
+# session 25: the rule on the Atari development games (commit 31cabc7); the default arm after it was stopped for time
+littlebrain bench atari100k --games Pong Boxing Freeway Breakout MsPacman --seeds 2 --config life0.2.toml --workers 2 --runs runs/atari-life --out runs/atari-life/report
