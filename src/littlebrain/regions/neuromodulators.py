@@ -115,8 +115,9 @@ class NeuromodulatorConfig:
     #: patience for delayed reward: Doya 2002, Miyazaki et al. 2014). 0: the discount is fixed.
     #: Snake (egocentric, results/snake/growth_session25.md), 0.2: 41.16 [39.26, 43.06] at
     #: 200k steps over 10 seeds against the fixed discount's 38.20 [36.84, 39.56] (higher on 9),
-    #: 41.50 at 1M (5 seeds: no decline); 1.0 (a whole life) 11.8 at 200k (seed 0). Off until
-    #: measured on Atari, where a game without lives (Pong) is one life of thousands of steps;
+    #: 41.50 at 1M (5 seeds: no decline); 1.0 (a whole life) 11.8 at 200k (seed 0). Off: on
+    #: Atari's development games (2 seeds) it won on Breakout and lost on Boxing and Pong,
+    #: games without lives whose one life is the whole game (a horizon of hundreds of steps);
     #: DishPong's session is one life, so it never acts there
     horizon_per_life: float = 0.0
     #: lives in the running mean of the life length (its step is 1 / min(lives, this))
