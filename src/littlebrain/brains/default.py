@@ -435,12 +435,14 @@ class DefaultBrain(Brain):
         300k, 41.0 at 400k; results/snake/growth_session25.md)."""
         gamma = self.neuromodulators.discount
         before = self.striatum.discount if self.striatum is not None else self.hippocampus.discount
+        if gamma == before:  # the fixed discount: nothing to share after each life
+            return
         factor = (1.0 - before) / (1.0 - gamma)
         if self.striatum is not None:
             self.striatum.discount = gamma
             if rescale:
                 self.striatum.scale_values(factor)
-        if self.hippocampus is not None and gamma != self.hippocampus.discount:
+        if self.hippocampus is not None:
             self.hippocampus.set_discount(gamma)
             if rescale:
                 self.hippocampus.scale_values(factor)
